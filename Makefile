@@ -1,0 +1,56 @@
+# Healthlead: `make run` starts the platform, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := healthlead.config.settings
+
+.PHONY: run test check lint format typecheck migrations-check pytest bench assets clean venv help
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed  ## Create .venv with the pinned dependencies
+
+run: venv  ## Start web server and task worker on the embedded database, with demo data
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+check: venv  ## Format, lint, template, migration and type checks
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check_templates
+	$(BIN)/mypy
+
+pytest: venv  ## The test suite alone
+	$(BIN)/pytest
+
+test: check pytest  ## Everything CI runs
+
+format: venv  ## Apply the formatter and safe lint fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv  ## Benchmarks at SCALE (default trust) on DATABASE_URL; writes docs/benchmarks.md
+	$(PY) manage.py bench --scale $${SCALE:-trust}
+
+assets:  ## Refresh the vendored NHS.UK frontend assets (needs npm)
+	scripts/vendor_nhsuk.sh
+
+clean:  ## Remove the virtualenv, local database and collected assets
+	rm -rf $(VENV) var/ staticfiles/

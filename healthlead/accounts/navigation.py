@@ -1,0 +1,28 @@
+"""Header navigation: one entry per section the user may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from healthlead.accounts.permissions import Permission
+
+# (URL name, text, permission needed or None)
+SECTIONS: list[tuple[str, str, Permission | None]] = [
+    ("accounts:home", "Home", None),
+    ("people:list_people", "People", Permission.VIEW_PEOPLE_DIRECTORY),
+    ("people:list_organisations", "Organisations", Permission.VIEW_ORGANISATION),
+    ("frameworks:list_frameworks", "Frameworks", Permission.VIEW_FRAMEWORKS),
+]
+
+
+def items_for(request: Any) -> list[dict[str, Any]]:
+    items = []
+    for name, text, permission in SECTIONS:
+        if permission is not None and not request.user.has_perm(permission):
+            continue
+        href = reverse(name)
+        current = request.path == href or (href != "/" and request.path.startswith(href))
+        items.append({"href": href, "text": text, "current": current})
+    return items
