@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -20,6 +22,11 @@ if ENVIRONMENT not in {"development", "production"}:
 PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DEBUG", False)
+# Under pytest: immediate tasks and plain static files unless the environment says otherwise.
+TESTING = "pytest" in sys.modules
+if TESTING:
+    # Playwright's sync API keeps an event loop running in the test thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be false when HEALTHLEAD_ENV=production.")
 
@@ -218,10 +225,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": env_str(
-            "STATICFILES_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "STATICFILES_STORAGE",
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     },
 }
+# Development serves assets straight from the apps; production from collectstatic's output.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", not PRODUCTION)
 # Uploaded files live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = Path(env_str("HEALTHLEAD_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
@@ -242,7 +255,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Healthlead <no-reply@healthl
 # Background work: the database queue (django-tasks-db); tests use the immediate backend.
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env_str(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
     }
 }
 
