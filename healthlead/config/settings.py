@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "healthlead.accounts",
     "healthlead.people",
     "healthlead.frameworks",
+    "healthlead.feedback",
     "healthlead.demo",
 ]
 
