@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
 from healthlead.accounts.permissions import Permission
@@ -18,6 +19,13 @@ SECTIONS: list[tuple[str, str, Permission | None]] = [
 
 
 def items_for(request: Any) -> list[dict[str, Any]]:
+    """Sections the user may use; none until a privileged user has passed the second factor."""
+    if (
+        settings.TWO_FACTOR_REQUIRED
+        and request.scope.is_privileged
+        and not request.user.is_verified()
+    ):
+        return []
     items = []
     for name, text, permission in SECTIONS:
         if permission is not None and not request.user.has_perm(permission):
