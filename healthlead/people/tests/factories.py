@@ -63,6 +63,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     grade = Grade.BAND_5
     career_stage = CareerStage.EARLY_CAREER
     start_date = dt.date(2020, 9, 1)
+    line_manager = None
     manager_path = factory.LazyAttribute(
         lambda p: p.line_manager.team_path if p.line_manager else ""
     )
