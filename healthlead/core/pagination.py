@@ -44,7 +44,7 @@ def paginate(queryset: QuerySet, query: QueryDict, size: int = PAGE_SIZE) -> Pag
         number = 1
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
-    total = queryset[: COUNT_CAP + 1].count()
+    total = queryset.order_by()[: COUNT_CAP + 1].count()
     return Page(
         items=rows[:size],
         number=number,
