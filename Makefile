@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := healthlead.config.settings
 
-.PHONY: run test check lint format typecheck migrations-check pytest bench assets clean venv help
+.PHONY: run test check lint format typecheck migrations-check pytest browser-tests screenshots bench assets clean venv help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -42,11 +42,24 @@ pytest: venv  ## The test suite alone
 
 test: check pytest  ## Everything CI runs
 
+browser-tests: venv  ## The browser tests alone: Playwright in Debian's Chromium, with axe
+	$(BIN)/pytest tests/functional --no-cov
+
+screenshots: venv  ## Full-page PNGs of every page the browser tests check, in var/screenshots/
+	rm -rf var/screenshots
+	SCREENSHOT_DIR=var/screenshots $(BIN)/pytest tests/functional --no-cov
+
 format: venv  ## Apply the formatter and safe lint fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: venv  ## Benchmarks at SCALE (default trust) on DATABASE_URL; writes docs/benchmarks.md
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/healthlead_bench
+bench: export DATABASE_URL = $(BENCH_DATABASE_URL)
+bench: venv  ## Benchmarks at SCALE (trust, region, england) on BENCH_DATABASE_URL; writes docs/benchmarks.md
+	$(PY) manage.py bench --create-database
+	$(PY) manage.py migrate --noinput --verbosity 0
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py synth --scale $${SCALE:-trust} --seed 2012 --yes
 	$(PY) manage.py bench --scale $${SCALE:-trust}
 
 assets:  ## Refresh the vendored NHS.UK frontend assets (needs npm)
