@@ -28,6 +28,22 @@ SENSITIVE_MODELS = {
     "TalentProfile",
     "TalentConversation",
     "PoolViewLog",
+    "DevelopmentPlan",
+    "Goal",
+    "GoalAction",
+    "Evidence",
+    "PlanReview",
+    "AppraisalStateChange",
+    "AppraisalAddendum",
+    "TalentRatingChange",
+    "TalentReview",
+    "ConsentRecord",
+    "PoolEntry",
+    "PoolEntryScore",
+    "PoolEntryProgramme",
+    "PoolSearch",
+    "ShortlistEntry",
+    "SuccessionCandidate",
 }
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
+from axes.utils import reset as reset_axes_lockouts
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from healthlead.accounts.models import ApiToken, Role, RoleAssignment, User
@@ -111,19 +122,76 @@ def confirm_totp_device(*, device: TOTPDevice, by: Actor) -> TOTPDevice:
     return device
 
 
+@dataclass(frozen=True)
+class CodeCheck:
+    """The outcome of checking a one-time code: accepted, or why not in plain English."""
+
+    accepted: bool
+    device: TOTPDevice
+    message: str = ""
+
+
+@transaction.atomic
+def check_one_time_code(*, device: TOTPDevice, code: str, by: Actor) -> CodeCheck:
+    """Check a code from the user's authenticator; set the device up on its first good code.
+
+    The device row is locked while checking, so two requests cannot both spend one code:
+    django-otp keeps the last time step used (a code works once) and doubles the wait
+    after each wrong code (1, 2, 4 ... seconds).
+    """
+    locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    allowed, detail = locked.verify_is_allowed()
+    if not allowed:
+        until = (detail or {}).get("locked_until")
+        wait = max(1, math.ceil((until - timezone.now()).total_seconds())) if until else 60
+        unit = "second" if wait == 1 else "seconds"
+        return CodeCheck(
+            accepted=False,
+            device=locked,
+            message=f"You have entered too many wrong codes. Wait {wait} {unit}, then try again",
+        )
+    if not locked.verify_token(code):
+        return CodeCheck(
+            accepted=False,
+            device=locked,
+            message="That code is not right, or has been used already. "
+            "Wait for the app to show a new code and try again",
+        )
+    if not locked.confirmed:
+        confirm_totp_device(device=locked, by=by)
+    return CodeCheck(accepted=True, device=locked)
+
+
+class TokenError(ValueError):
+    """An API token request that cannot be carried out; the message says why."""
+
+
 @transaction.atomic
 def create_api_token(
-    *, organisation: Organisation, name: str, scopes: list[str], by: User
+    *,
+    organisation: Organisation,
+    name: str,
+    scopes: list[str],
+    by: User,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiToken, str]:
     """Create an API token; the secret is returned once and only its hash is kept."""
+    name = name.strip()
+    if not name:
+        raise TokenError("Enter a name for the token.")
+    if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise TokenError("The name must be 100 characters or fewer.")
     valid = {choice.value for choice in ApiToken.Scope}
     unknown = sorted(set(scopes) - valid)
     if unknown:
-        raise ValueError(f"Unknown token scopes: {', '.join(unknown)}.")
+        raise TokenError(f"Unknown token scopes: {', '.join(unknown)}.")
     if not scopes:
-        raise ValueError("Choose at least one scope for the token.")
+        raise TokenError("Choose at least one scope for the token.")
+    if expires_in_days is not None and expires_in_days < 1:
+        raise TokenError("A token must last at least a day.")
     prefix = secrets.token_hex(4)
     secret = f"hl_{prefix}_{secrets.token_urlsafe(32)}"
+    now = timezone.now()
     token = ApiToken.objects.create(
         organisation=organisation,
         name=name,
@@ -131,12 +199,19 @@ def create_api_token(
         token_hash=ApiToken.hash_secret(secret),
         scopes=sorted(set(scopes)),
         created_by=by,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
     )
     audit.record(
         "accounts.api_token.created",
         by=by,
         target=token,
-        detail={"organisation": organisation.code, "scopes": token.scopes},
+        detail={
+            "organisation": organisation.code,
+            "name": token.name,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        },
     )
     return token, secret
 
@@ -144,7 +219,71 @@ def create_api_token(
 @transaction.atomic
 def revoke_api_token(*, token: ApiToken, by: Actor) -> ApiToken:
     """Stop a token working from now."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise TokenError("This token has already been revoked.")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record("accounts.api_token.revoked", by=by, target=token)
+    audit.record(
+        "accounts.api_token.revoked",
+        by=by,
+        target=token,
+        detail={"organisation_id": token.organisation_id, "name": token.name},
+    )
     return token
+
+
+@transaction.atomic
+def set_password(*, user: User, password: str, by: Actor) -> User:
+    """Give a user a new password (already checked by the validators).
+
+    Other sessions end, because Django ties each session to the password hash, and
+    any lockout on the account lifts: whoever set it has proved they hold the mailbox.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record("accounts.password.changed", by=by, target=user)
+    username = user.get_username()
+    transaction.on_commit(lambda: reset_axes_lockouts(username=username))
+    return user
+
+
+def password_reset_link(user: User) -> str:
+    """The one-use link that lets `user` choose a new password."""
+    path = reverse(
+        "accounts:choose_new_password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return settings.SITE_URL + path
+
+
+def _send_password_reset_email(*, email: str, link: str) -> None:
+    context = {
+        "email": email,
+        "link": link,
+        "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+    }
+    subject = " ".join(
+        render_to_string("accounts/emails/reset_password_subject.txt", context).split()
+    )
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("accounts/emails/reset_password.txt", context),
+        to=[email],
+    )
+    message.attach_alternative(
+        render_to_string("accounts/emails/reset_password.html", context), "text/html"
+    )
+    message.send()
+
+
+@transaction.atomic
+def send_password_reset_link(*, user: User, by: Actor) -> None:
+    """Email a user a link to choose a new password (sent once the transaction commits)."""
+    link = password_reset_link(user)
+    audit.record("accounts.password.reset_link_sent", by=by, target=user)
+    email = user.email
+    transaction.on_commit(lambda: _send_password_reset_email(email=email, link=link))

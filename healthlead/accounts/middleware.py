@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
 
 from healthlead.accounts.scope import scope_for
 
-# Paths a privileged user may reach before completing the second factor.
-_TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/assets/", "/healthz", "/privacy/", "/accessibility/")
+# Pages anyone may reach before the second factor: assets, service pages, and the
+# steps of signing in, out and resetting a password. Nothing else under /accounts/.
+_EXEMPT_PREFIXES = (
+    "/assets/",
+    "/healthz",
+    "/privacy/",
+    "/accessibility/",
+    "/accounts/reset-password/",
+)
+
+
+@cache
+def _exempt_paths() -> frozenset[str]:
+    return frozenset(
+        reverse(name) for name in ("accounts:sign_in", "accounts:sign_out", "accounts:two_factor")
+    )
+
+
+def _is_exempt(path: str) -> bool:
+    return path in _exempt_paths() or path.startswith(_EXEMPT_PREFIXES)
 
 
 class ScopeMiddleware:
@@ -28,7 +49,11 @@ class ScopeMiddleware:
 
 
 class TwoFactorRequiredMiddleware:
-    """Send privileged users to set up or enter their one-time code before anything else."""
+    """Until a privileged user has entered a one-time code, they are only half signed in.
+
+    Pages send them to set up or enter their code, then back where they were going.
+    The JSON API treats their session as signed out (an API token still works).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -37,10 +62,14 @@ class TwoFactorRequiredMiddleware:
         if (
             settings.TWO_FACTOR_REQUIRED
             and request.user.is_authenticated
-            and not request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
-            and not request.path.startswith("/api/")
-            and not request.user.is_verified()  # type: ignore[union-attr]
+            and not _is_exempt(request.path)
+            and not request.user.is_verified()  # type: ignore[attr-defined]
             and request.scope.is_privileged  # type: ignore[attr-defined]
         ):
-            return redirect(f"{reverse('accounts:two_factor')}?next={request.get_full_path()}")
+            if request.path.startswith("/api/"):
+                request.user = AnonymousUser()
+                request.scope = SimpleLazyObject(lambda: scope_for(request.user))  # type: ignore[attr-defined]
+            else:
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('accounts:two_factor')}?{query}")
         return self.get_response(request)

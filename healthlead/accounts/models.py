@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -50,8 +50,6 @@ class User(AbstractUser):
     partner = models.OneToOneField(
         Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
     )
-
-    objects = UserManager()
 
     class Meta:
         ordering = ["email"]

@@ -15,6 +15,8 @@ SECTIONS: list[tuple[str, str, Permission | None]] = [
     ("people:list_people", "People", Permission.VIEW_PEOPLE_DIRECTORY),
     ("people:list_organisations", "Organisations", Permission.VIEW_ORGANISATION),
     ("frameworks:list_frameworks", "Frameworks", Permission.VIEW_FRAMEWORKS),
+    ("appraisal:list_appraisals", "Appraisals", Permission.LIST_APPRAISALS),
+    ("talent:show_talent_home", "Talent", Permission.USE_TALENT),
 ]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import formats, timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from healthlead.accounts.models import Role, RoleAssignment
+from healthlead.accounts.models import ApiToken, Role, RoleAssignment
 from healthlead.accounts.permissions import Permission
 from healthlead.accounts.scope import Scope
 
@@ -50,6 +53,21 @@ def home_for(scope: Scope) -> HomePage:
                         "See the behaviours expected of leaders at every stage of a career.",
                         reverse("frameworks:list_frameworks"),
                     ),
+                    NextStep(
+                        "Your development plan",
+                        "Your goals, what you will do towards them, and your evidence.",
+                        reverse("appraisal:list_goals"),
+                    ),
+                    NextStep(
+                        "Your appraisal",
+                        "Prepare for your annual appraisal and sign it off.",
+                        reverse("appraisal:list_appraisals"),
+                    ),
+                    NextStep(
+                        "Talent and the national talent pool",
+                        "Your talent conversations, and the pool for director and board posts.",
+                        reverse("talent:show_talent_home"),
+                    ),
                 ],
             )
         )
@@ -62,7 +80,12 @@ def home_for(scope: Scope) -> HomePage:
                         "Your team",
                         "See the people you manage, at every level below you.",
                         reverse("people:list_people") + "?team=mine",
-                    )
+                    ),
+                    NextStep(
+                        "Your team's talent grid",
+                        "Where the people you manage sit on the 9-box grid.",
+                        reverse("talent:show_team_grid"),
+                    ),
                 ],
             )
         )
@@ -95,6 +118,22 @@ def home_for(scope: Scope) -> HomePage:
                     reverse("people:new_staff_import"),
                 ),
             )
+        steps.append(
+            NextStep(
+                "Talent and succession",
+                "Talent grids, succession plans and, for regional and national leads, the "
+                "national talent pool.",
+                reverse("talent:show_talent_home"),
+            )
+        )
+        if user.has_perm(Permission.MANAGE_API_TOKENS):
+            steps.append(
+                NextStep(
+                    "API tokens",
+                    "Let your organisation's own systems read Healthlead data.",
+                    reverse("accounts:list_api_tokens"),
+                )
+            )
         sections.append(HomeSection(label, steps))
     for role in (Role.PROVIDER, Role.PATIENT_PARTNER, Role.MENTOR, Role.FACILITATOR):
         if role in scope.roles:
@@ -118,10 +157,14 @@ class AccountPage:
     email: str
     name: str
     roles: list[str]
-    two_factor: bool
+    two_factor_required: bool
+    two_factor_set_up: bool
+    two_factor_verified: bool
+    manages_api_tokens: bool
 
 
 def account_for(scope: Scope) -> AccountPage:
+    """The account page: who the user is, every role with its scope, and sign-in security."""
     user = scope.user
     roles = [Role.STAFF.label] if scope.person is not None else []
     if scope.is_line_manager:
@@ -134,5 +177,56 @@ def account_for(scope: Scope) -> AccountPage:
         email=user.email,
         name=user.display_name,
         roles=roles,
-        two_factor=bool(getattr(user, "is_verified", lambda: False)()),
+        two_factor_required=scope.is_privileged,
+        two_factor_set_up=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        two_factor_verified=bool(getattr(user, "is_verified", lambda: False)()),
+        manages_api_tokens=user.has_perm(Permission.MANAGE_API_TOKENS),
+    )
+
+
+_SCOPE_LABELS = dict(ApiToken.Scope.choices)
+
+
+@dataclass
+class TokenRow:
+    pk: int
+    name: str
+    organisation: str
+    prefix: str
+    scopes: list[str]
+    status: str
+    status_colour: str
+    created: str
+    created_by: str
+    expires: str
+    last_used: str
+    revocable: bool
+
+
+def _day(moment: dt.datetime | None, empty: str) -> str:
+    return formats.date_format(timezone.localtime(moment), "j F Y") if moment else empty
+
+
+def token_row(token: ApiToken) -> TokenRow:
+    """One API token as the list and confirmation pages show it (never its secret or hash)."""
+    now = timezone.now()
+    if token.revoked_at is not None:
+        status, colour = "Revoked", "grey"
+    elif token.expires_at is not None and token.expires_at <= now:
+        status, colour = "Expired", "grey"
+    else:
+        status, colour = "Active", "green"
+    return TokenRow(
+        pk=token.pk,
+        name=token.name,
+        organisation=token.organisation.display_name,
+        prefix=f"hl_{token.prefix}_…",
+        scopes=[str(_SCOPE_LABELS.get(scope, scope)) for scope in token.scopes],
+        status=status,
+        status_colour=colour,
+        created=_day(token.created_at, ""),
+        created_by=token.created_by.display_name,
+        expires=_day(token.expires_at, "Never"),
+        last_used=_day(token.last_used_at, "Not used yet"),
+        revocable=token.revoked_at is None,
     )

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "healthlead.people",
     "healthlead.frameworks",
     "healthlead.feedback",
+    "healthlead.appraisal",
+    "healthlead.talent",
     "healthlead.demo",
 ]
 
@@ -86,11 +88,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle sessions end before anything acts on who the user is (it adds a message).
+    "healthlead.core.middleware.SessionIdleTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "healthlead.accounts.middleware.ScopeMiddleware",
     "healthlead.accounts.middleware.TwoFactorRequiredMiddleware",
-    "healthlead.core.middleware.SessionIdleTimeoutMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -164,7 +167,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign_in"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:sign_in"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
@@ -183,6 +186,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.jinja"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Client addresses: X-Forwarded-For is believed only from this many proxies in front of us.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "healthlead.core.ratelimit.client_ip"
+
+# Rate limits per client, counted in the database (docs/adr/0003-rate-limits.md):
+# name -> (requests allowed, per this many seconds).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS = {
+    "sign_in": (env_int("RATE_LIMIT_SIGN_IN", 60, minimum=1), 5 * 60),
+    "password_reset": (env_int("RATE_LIMIT_PASSWORD_RESET", 10, minimum=1), 60 * 60),
+    "two_factor": (env_int("RATE_LIMIT_TWO_FACTOR", 10, minimum=1), 5 * 60),
+}
 
 # Two-factor sign-in (TOTP) for privileged roles.
 OTP_TOTP_ISSUER = "Healthlead"

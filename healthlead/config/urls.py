@@ -10,6 +10,10 @@ urlpatterns = [
     path("", include("healthlead.accounts.urls")),
     path("", include("healthlead.people.urls")),
     path("", include("healthlead.frameworks.urls")),
+    path("", include("healthlead.feedback.urls")),
+    path("", include("healthlead.appraisal.urls")),
+    path("", include("healthlead.talent.urls")),
+    path("ims/case/v1p0/", include("healthlead.frameworks.case_urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -30,6 +30,10 @@ def _value(bound_field: forms.BoundField) -> Any:
     return "" if value is None else value
 
 
+def _choices(bound_field: forms.BoundField) -> list[tuple[Any, Any]]:
+    return list(getattr(bound_field.field, "choices", []))
+
+
 def component_for(bound_field: forms.BoundField, **overrides: Any) -> tuple[str, dict[str, Any]]:
     """Which design-system component renders this field, and with what parameters."""
     widget = bound_field.field.widget
@@ -46,7 +50,9 @@ def component_for(bound_field: forms.BoundField, **overrides: Any) -> tuple[str,
         widget, forms.CheckboxSelectMultiple | forms.CheckboxInput
     ):
         attrs.setdefault("required", True)
-    if isinstance(widget, forms.RadioSelect):
+    # CheckboxSelectMultiple subclasses RadioSelect in Django: keep it out of the radios.
+    is_checkboxes = isinstance(widget, forms.CheckboxSelectMultiple)
+    if isinstance(widget, forms.RadioSelect) and not is_checkboxes:
         value = str(_value(bound_field))
         params = {
             "idPrefix": field_id,
@@ -56,7 +62,7 @@ def component_for(bound_field: forms.BoundField, **overrides: Any) -> tuple[str,
             "errorMessage": common["errorMessage"],
             "items": [
                 {"value": str(v), "text": str(t), "checked": str(v) == value}
-                for v, t in bound_field.field.choices
+                for v, t in _choices(bound_field)
             ],
         }
         params.update(overrides)
@@ -71,7 +77,7 @@ def component_for(bound_field: forms.BoundField, **overrides: Any) -> tuple[str,
             "errorMessage": common["errorMessage"],
             "items": [
                 {"value": str(v), "text": str(t), "checked": str(v) in values}
-                for v, t in bound_field.field.choices
+                for v, t in _choices(bound_field)
             ],
         }
         params.update(overrides)
@@ -95,7 +101,7 @@ def component_for(bound_field: forms.BoundField, **overrides: Any) -> tuple[str,
             "label": {"text": _label(bound_field)},
             "items": [
                 {"value": str(v), "text": str(t), "selected": str(v) == value}
-                for v, t in bound_field.field.choices
+                for v, t in _choices(bound_field)
             ],
             "attributes": attrs,
         }

@@ -65,3 +65,20 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("Audit events are append-only and cannot be deleted.")
+
+
+class RateLimitCounter(models.Model):
+    """How many requests one client has made against one rate limit in the current window.
+
+    A counter, not a record: the row is reused as windows roll over and pruned when
+    stale. `client_key` is a keyed hash of the limit name and the client (an address
+    or a user), so no address is stored. See docs/adr/0003-rate-limits.md.
+    """
+
+    client_key = models.CharField(max_length=64, unique=True)
+    window_start = models.BigIntegerField()  # Unix seconds
+    window_end = models.BigIntegerField(db_index=True)  # Unix seconds
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.client_key[:8]}… {self.hits} hits"

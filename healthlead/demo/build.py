@@ -166,12 +166,7 @@ def load_demo() -> str:
     """Load everything the demo needs. Returns a one-paragraph summary."""
     people_actions.load_regions(by=SYSTEM)
     people_actions.load_ods_trusts(by=SYSTEM)
-    try:
-        call_command("load_frameworks", verbosity=0)
-    except Exception as error:
-        frameworks_note = f" Frameworks were not loaded: {error}."
-    else:
-        frameworks_note = ""
+    call_command("load_frameworks", verbosity=0)
     rng = random.Random(2012)  # noqa: S311 (demo data, not security)
     trust = Organisation.objects.get(code=DEMO_TRUST)
     other_trust = Organisation.objects.exclude(region=trust.region).order_by("code").first()
@@ -182,9 +177,16 @@ def load_demo() -> str:
     manager = nurse.line_manager
     assert manager is not None
 
-    def account(local: str, person: Person | None = None, **names: str) -> User:
+    def account(
+        local: str, person: Person | None = None, first_name: str = "", last_name: str = ""
+    ) -> User:
         return account_actions.create_user(
-            email=_email(local), password=DEMO_PASSWORD, by=SYSTEM, person=person, **names
+            email=_email(local),
+            password=DEMO_PASSWORD,
+            by=SYSTEM,
+            person=person,
+            first_name=first_name,
+            last_name=last_name,
         )
 
     account("staff", nurse)
@@ -240,7 +242,7 @@ def load_demo() -> str:
     regions = Region.objects.filter(region_set__code="nhse-2020").count()
     return (
         f"Loaded {regions} regions, {Organisation.objects.count()} organisations and "
-        f"{Person.objects.count()} staff records.{frameworks_note}"
+        f"{Person.objects.count()} staff records."
     )
 
 

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Framework(models.Model):
@@ -27,6 +28,12 @@ class Framework(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CURRENT)
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    domain_term = models.CharField(
+        max_length=30, default="Domain", help_text="What the framework calls a domain"
+    )
+    element_term = models.CharField(
+        max_length=30, default="Element", help_text="What the framework calls an element"
     )
     case_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
 
@@ -58,6 +65,9 @@ class FrameworkVersion(models.Model):
         default=list, blank=True, help_text="Levels of the framework's own rating scale, if any"
     )
     notes = models.TextField(blank=True)
+    last_changed_at = models.DateTimeField(
+        default=timezone.now, help_text="When the content last changed (CASE lastChangeDateTime)"
+    )
     case_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
 
     objects = FrameworkVersionQuerySet.as_manager()
@@ -88,10 +98,15 @@ class Stage(models.Model):
     version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="stages")
     code = models.CharField(max_length=30)
     name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     career_stages = models.JSONField(
         default=list, blank=True, help_text="Career stages (people.CareerStage) at this stage"
     )
+    confirmed = models.BooleanField(
+        default=True, help_text="False when the stage could not be checked against a primary source"
+    )
+    case_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
 
     class Meta:
         ordering = ["version", "order"]
@@ -113,6 +128,9 @@ class Domain(models.Model):
     is_core = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
     case_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    link_uuid = models.UUIDField(
+        unique=True, default=uuid.uuid4, help_text="CASE identifier of the link to its parent"
+    )
 
     class Meta:
         ordering = ["version", "order"]
@@ -141,6 +159,9 @@ class Element(models.Model):
         help_text="The stage by which this element is expected (cumulative)",
     )
     case_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    link_uuid = models.UUIDField(
+        unique=True, default=uuid.uuid4, help_text="CASE identifier of the link to its parent"
+    )
 
     class Meta:
         ordering = ["domain", "order"]
@@ -161,6 +182,9 @@ class Indicator(models.Model):
     level = models.CharField(max_length=50, blank=True, help_text="Scale level or stage, if any")
     order = models.PositiveSmallIntegerField(default=0)
     case_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    link_uuid = models.UUIDField(
+        unique=True, default=uuid.uuid4, help_text="CASE identifier of the link to its parent"
+    )
 
     class Meta:
         ordering = ["element", "order"]
@@ -173,24 +197,43 @@ class Indicator(models.Model):
 
 
 class Crosswalk(models.Model):
-    """A link between elements of two frameworks (a CASE association)."""
+    """A link from an element to an element of another framework (a CASE association).
+
+    The target is kept by its CASE identifier too, so a link survives when the other
+    framework is not (yet) in this database; `target` is filled in once it is.
+    """
 
     class Kind(models.TextChoices):
         EXACT_MATCH = "exactMatchOf", "Same as"
         RELATED = "isRelatedTo", "Related to"
 
     source = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="crosswalks_out")
-    target = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="crosswalks_in")
+    target = models.ForeignKey(
+        Element, null=True, blank=True, on_delete=models.SET_NULL, related_name="crosswalks_in"
+    )
+    target_identifier = models.CharField(
+        max_length=100, help_text="CASE identifier of the target element"
+    )
+    target_uri = models.CharField(max_length=500, blank=True)
+    target_title = models.CharField(max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.EXACT_MATCH)
     case_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
 
     class Meta:
+        ordering = ["source", "target_identifier"]
         constraints = [
             models.UniqueConstraint(fields=["source", "target", "kind"], name="crosswalk_unique"),
+            models.UniqueConstraint(
+                fields=["source", "target_identifier", "kind"], name="crosswalk_target_id_unique"
+            ),
             models.CheckConstraint(
                 condition=~Q(source=models.F("target")), name="crosswalk_not_to_itself"
+            ),
+            models.CheckConstraint(
+                condition=~Q(target_identifier=""), name="crosswalk_names_its_target"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} {self.get_kind_display().lower()} {self.target}"
+        target = self.target.name if self.target else self.target_title
+        return f"{self.source} {self.get_kind_display().lower()} {target}"

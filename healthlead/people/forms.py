@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from healthlead.people.models import Grade, StaffGroup
@@ -22,6 +24,8 @@ class DirectoryFilterForm(forms.Form):
         label="Grade", required=False, choices=[("", "Any grade"), *Grade.choices]
     )
 
-    def __init__(self, *args, organisations: list[tuple[str, str]], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", "Any organisation"), *organisations]
+        organisation_field = self.fields["organisation"]
+        assert isinstance(organisation_field, forms.ChoiceField)
+        organisation_field.choices = [("", "Any organisation"), *organisations]

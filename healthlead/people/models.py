@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -39,7 +41,7 @@ class Region(models.Model):
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
-    def open_on(self, day) -> OrganisationQuerySet:  # type: ignore[no-untyped-def]
+    def open_on(self, day: dt.date) -> OrganisationQuerySet:
         return self.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day)).filter(
             Q(closed_on__isnull=True) | Q(closed_on__gt=day)
         )
@@ -331,7 +333,14 @@ class StaffImport(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.UPLOADED)
     progress = models.PositiveSmallIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True, help_text="The first problems found")
+    problem_count = models.PositiveIntegerField(default=0)
+    problems_path = models.CharField(
+        max_length=500, blank=True, help_text="Every problem, as CSV, in upload storage"
+    )
+    message = models.CharField(
+        max_length=300, blank=True, help_text="What is happening now, or why it failed"
+    )
     counts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -344,9 +353,7 @@ class StaffImport(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.state in {
-            self.State.INVALID,
-            self.State.VALID,
-            self.State.APPLIED,
-            self.State.FAILED,
-        }
+        """Nothing more happens unless someone asks (a checked file waits to be confirmed)."""
+        if self.state == self.State.VALID:
+            return not self.commit
+        return self.state in {self.State.INVALID, self.State.APPLIED, self.State.FAILED}

@@ -76,13 +76,14 @@ def organisation_detail(code: str) -> Organisation | None:
 
 def staff_counts_by_group(organisation: Organisation) -> list[dict[str, Any]]:
     """Active staff by staff group, one aggregate query."""
-    return list(
+    rows: Any = (
         Person.objects.active()
         .filter(organisation=organisation)
         .values("staff_group")
         .annotate(count=Count("pk"))
         .order_by("-count", "staff_group")
     )
+    return list(rows)
 
 
 def organisation_choices(scope: Scope, limit: int = 500) -> list[tuple[str, str]]:

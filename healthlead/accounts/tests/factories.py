@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import factory
 
@@ -28,17 +28,18 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        self.save()
+        user = cast(User, self)
+        user.save()
         system = System("tests")
         for role, scope in extracted or []:
             if role in {Role.ORGANISATION_LEAD, Role.PROVIDER}:
-                actions.assign_role(user=self, role=role, organisation=scope, by=system)
+                actions.assign_role(user=user, role=role, organisation=scope, by=system)
             elif role == Role.REGIONAL_LEAD:
-                actions.assign_role(user=self, role=role, region=scope, by=system)
+                actions.assign_role(user=user, role=role, region=scope, by=system)
             else:
-                actions.assign_role(user=self, role=role, by=system)
+                actions.assign_role(user=user, role=role, by=system)
 
 
 def user_with_role(role: Role, scope: Any = None, **kwargs: Any) -> User:
     """A user holding one assigned role over a scope (organisation, region or none)."""
-    return UserFactory(roles=[(role, scope)], **kwargs)
+    return cast(User, UserFactory(roles=[(role, scope)], **kwargs))

@@ -408,7 +408,7 @@ def test_another_app_can_add_a_stage_that_runs_after_staff(small_trust, monkeypa
         return 5
 
     monkeypatch.setitem(
-        registry.STAGES, "pretend", registry.Stage("pretend", 500, load, clear, "Pretend")
+        registry.STAGES, "pretend", registry.Stage("pretend", 10_000, load, clear, "Pretend")
     )
     report = synthesise(scale="trust", seed=1, stdout=io.StringIO())
     assert report.rows["pretend"] == 5

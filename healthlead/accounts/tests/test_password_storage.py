@@ -1,0 +1,56 @@
+"""Passwords are stored with Argon2 (tests switch to a fast hasher unless they ask)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.contrib.auth.hashers import identify_hasher
+
+from healthlead.accounts import actions
+from healthlead.accounts.tests.factories import UserFactory
+from healthlead.core.actors import System
+
+pytestmark = pytest.mark.django_db
+
+
+def test_production_settings_hash_with_argon2_first():
+    settings_module = importlib.import_module("healthlead.config.settings")
+    assert settings_module.PASSWORD_HASHERS[0] == (
+        "django.contrib.auth.hashers.Argon2PasswordHasher"
+    )
+    # PBKDF2 stays only so that older hashes can still be checked and upgraded.
+    assert "django.contrib.auth.hashers.MD5PasswordHasher" not in settings_module.PASSWORD_HASHERS
+
+
+def test_accounts_store_argon2_hashes_when_settings_say_so(settings):
+    settings.PASSWORD_HASHERS = importlib.import_module(
+        "healthlead.config.settings"
+    ).PASSWORD_HASHERS
+    user = actions.create_user(
+        email="Someone@NHS.example", password="a-long-enough-passphrase", by=System("tests")
+    )
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+    assert identify_hasher(user.password).algorithm == "argon2"
+    assert user.check_password("a-long-enough-passphrase")
+    factory_user = UserFactory()
+    factory_user.refresh_from_db()
+    assert factory_user.password.startswith("argon2$")
+
+
+def test_an_older_pbkdf2_hash_is_upgraded_to_argon2_at_sign_in(client, settings):
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = importlib.import_module(
+        "healthlead.config.settings"
+    ).PASSWORD_HASHERS
+    user = UserFactory()
+    user.password = make_password("an-old-style-passphrase", hasher="pbkdf2_sha256")
+    user.save()
+    response = client.post(
+        "/accounts/sign-in/", {"username": user.email, "password": "an-old-style-passphrase"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$")

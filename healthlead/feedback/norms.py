@@ -1,0 +1,341 @@
+"""National norms and the reliability of the instrument, refreshed by a background task.
+
+Norms: percentiles of subjects' all-others element and domain means, read from frozen
+reports (already suppressed figures), by staff group and career stage, then by staff
+group alone, then for everyone. A comparison group with fewer than NORM_MINIMUM
+subjects is not stored, so a report always names the group it is compared with.
+
+Reliability: Cronbach's alpha per questionnaire domain over the responses of visible
+groups (other than self) in closed cycles, with listwise deletion (a response counts
+for a domain only if it rated every item of it). Responses of groups below their
+minimum are left out, as everywhere else.
+
+Both read their rows in one streamed query and compute with NumPy, never row by row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+from django.db import connection, transaction
+from django.utils import timezone
+
+from healthlead.core import audit
+from healthlead.core.actors import Actor
+from healthlead.feedback.models import (
+    FeedbackCycle,
+    InstrumentStatistic,
+    NormTable,
+    QuestionnaireItem,
+    Report,
+)
+from healthlead.people.models import CareerStage, StaffGroup
+
+NORM_MINIMUM = 30  # subjects in a comparison group before it is stored
+ALPHA_MINIMUM = 30  # complete responses before alpha is stated
+LEVELS = list(range(0, 101, 5))  # percentiles stored: p0, p5, ..., p100
+CLOSED_STATES = (FeedbackCycle.State.CLOSED, FeedbackCycle.State.RELEASED)
+
+
+# Comparison ------------------------------------------------------------------------------
+
+
+def percentile_rank(value: float, percentiles: list[float]) -> int:
+    """Where a value falls among stored percentiles (0-100), interpolating between them."""
+    if value <= percentiles[0]:
+        return 0
+    if value >= percentiles[-1]:
+        return 100
+    equal = [LEVELS[k] for k, p in enumerate(percentiles) if p == value]
+    if equal:
+        return round((equal[0] + equal[-1]) / 2)
+    for k in range(len(percentiles) - 1):
+        low, high = percentiles[k], percentiles[k + 1]
+        if low < value < high:
+            return round(LEVELS[k] + (value - low) / (high - low) * (LEVELS[k + 1] - LEVELS[k]))
+    return 100  # pragma: no cover (percentiles are sorted, so a bracket always exists)
+
+
+def group_label(staff_group: str, career_stage: str) -> str:
+    """The comparison group as the report names it."""
+    if not staff_group:
+        return "All staff groups and career stages"
+    group = StaffGroup(staff_group).label if staff_group in StaffGroup.values else staff_group
+    if not career_stage:
+        return f"{group}, all career stages"
+    stage = CareerStage(career_stage).label if career_stage in CareerStage.values else career_stage
+    return f"{group}, {stage.lower()}"
+
+
+def compare(
+    *, questionnaire_id: int, staff_group: str, career_stage: str, inputs: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The subject's all-others means as national percentiles, in the narrowest group with
+    enough subjects (staff group and stage, else staff group, else everyone)."""
+    rows = list(
+        NormTable.objects.filter(questionnaire_id=questionnaire_id).filter(
+            staff_group__in=[staff_group, ""], career_stage__in=[career_stage, ""]
+        )
+    )
+    for level, key in (
+        ("staff_group_and_stage", (staff_group, career_stage)),
+        ("staff_group", (staff_group, "")),
+        ("everyone", ("", "")),
+    ):
+        chosen = [r for r in rows if (r.staff_group, r.career_stage) == key]
+        if not chosen:
+            continue
+        elements = {str(r.element_id): r for r in chosen if r.element_id}
+        domains = {str(r.domain_id): r for r in chosen if r.domain_id}
+        return {
+            "level": level,
+            "label": group_label(*key),
+            "subjects": max(r.subjects for r in chosen),
+            "computed_on": max(r.computed_at for r in chosen).date().isoformat(),
+            "elements": {
+                k: percentile_rank(v, elements[k].percentiles)
+                for k, v in inputs["elements"].items()
+                if k in elements
+            },
+            "domains": {
+                k: percentile_rank(v, domains[k].percentiles)
+                for k, v in inputs["domains"].items()
+                if k in domains
+            },
+        }
+    return None
+
+
+# Norms -------------------------------------------------------------------------------------
+
+
+def latest_report_ids() -> list[int]:
+    """One report per subject and questionnaire: the latest closed one."""
+    seen: set[tuple[int, int]] = set()
+    ids = []
+    rows = (
+        Report.objects.filter(cycle__state__in=CLOSED_STATES)
+        .order_by("cycle__subject_id", "cycle__questionnaire_id", "-cycle__closed_at", "-pk")
+        .values_list("pk", "cycle__subject_id", "cycle__questionnaire_id")
+    )
+    for pk, subject_id, questionnaire_id in rows.iterator(chunk_size=5000):
+        if (subject_id, questionnaire_id) not in seen:
+            seen.add((subject_id, questionnaire_id))
+            ids.append(pk)
+    return ids
+
+
+@dataclass(frozen=True)
+class NormRow:
+    questionnaire_id: int
+    staff_group: str
+    career_stage: str
+    kind: str  # "element" or "domain"
+    key: int
+    subjects: int
+    percentiles: list[float]
+
+
+def compute_norms(report_ids: list[int] | None = None) -> list[NormRow]:
+    """Percentiles per comparison group, from one streamed query over frozen reports."""
+    ids = latest_report_ids() if report_ids is None else report_ids
+    values: dict[tuple[int, str, str, str, int], list[float]] = defaultdict(list)
+    rows = (
+        Report.objects.filter(pk__in=ids)
+        .values_list(
+            "cycle__questionnaire_id",
+            "data__subject__staff_group",
+            "data__subject__career_stage",
+            "data__norm_inputs",
+        )
+        .order_by()
+    )
+    for questionnaire_id, staff_group, career_stage, inputs in rows.iterator(chunk_size=2000):
+        if not inputs:
+            continue
+        for kind, plural in (("element", "elements"), ("domain", "domains")):
+            for key, value in inputs[plural].items():
+                for sg, cs in ((staff_group, career_stage), (staff_group, ""), ("", "")):
+                    values[(questionnaire_id, sg, cs, kind, int(key))].append(value)
+    out = []
+    for (questionnaire_id, sg, cs, kind, key), series in values.items():
+        if len(series) < NORM_MINIMUM:
+            continue
+        pct = np.percentile(np.asarray(series, dtype=float), LEVELS)
+        out.append(
+            NormRow(questionnaire_id, sg, cs, kind, key, len(series), [float(p) for p in pct])
+        )
+    return out
+
+
+@transaction.atomic
+def refresh_norms(*, by: Actor) -> int:
+    """Replace the stored norm tables with freshly computed ones; returns rows stored."""
+    rows = compute_norms()
+    now = timezone.now()
+    NormTable.objects.all().delete()
+    NormTable.objects.bulk_create(
+        [
+            NormTable(
+                questionnaire_id=r.questionnaire_id,
+                staff_group=r.staff_group,
+                career_stage=r.career_stage,
+                element_id=r.key if r.kind == "element" else None,
+                domain_id=r.key if r.kind == "domain" else None,
+                subjects=r.subjects,
+                percentiles=r.percentiles,
+                computed_at=now,
+            )
+            for r in rows
+        ],
+        batch_size=1000,
+    )
+    audit.record("feedback.norms.refreshed", by=by, detail={"rows": len(rows)})
+    return len(rows)
+
+
+# Reliability -------------------------------------------------------------------------------
+
+VISIBLE_RESPONSES_SQL = """
+SELECT r.id, c.questionnaire_id
+FROM feedback_response r
+JOIN feedback_feedbackcycle c ON c.id = r.cycle_id
+JOIN feedback_ratergroup g ON g.id = r.group_id
+JOIN (
+    SELECT cycle_id, group_id, COUNT(*) AS n
+    FROM feedback_response WHERE state = 'submitted' GROUP BY cycle_id, group_id
+) k ON k.cycle_id = r.cycle_id AND k.group_id = r.group_id
+LEFT JOIN feedback_cyclegroupminimum m ON m.cycle_id = r.cycle_id AND m.group_id = r.group_id
+WHERE r.state = 'submitted' AND c.state IN ('closed', 'released') AND NOT g.is_self
+  AND k.n >= COALESCE(m.minimum, g.default_minimum)
+"""
+
+# Each answer packed into two integers: the response, and item * 8 + rating (0: not observed).
+ANSWERS_SQL = "SELECT response_id, item_id * 8 + COALESCE(rating, 0) FROM feedback_answer"
+
+
+def _int_columns(sql: str, columns: int) -> list[np.ndarray]:
+    """Run a query of integer columns (never null) and return each column as an array.
+
+    On PostgreSQL each column comes back as one binary array value (array_agg then
+    array_send), read straight into NumPy: one scan, one row on the wire, no per-row
+    Python. Elsewhere the rows come through the cursor.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ", ".join(f"c{n}" for n in range(columns))
+            arrays = ", ".join(f"array_send(array_agg(c{n}::int8))" for n in range(columns))
+            # Only this module's constant queries reach here: nothing comes from a user.
+            statement = f"SELECT {arrays} FROM ({sql}) AS q ({names})"  # noqa: S608
+            connection.ensure_connection()
+            # A plain psycopg cursor, so bytea arrives as raw bytes rather than hex text.
+            with psycopg.Cursor(connection.connection) as raw_cursor:
+                raw_cursor.execute(statement, binary=True)
+                row = raw_cursor.fetchone() or ()
+            out = []
+            for value in row:
+                if value is None:
+                    out.append(np.zeros(0, dtype=np.int64))
+                    continue
+                raw = bytes(value)
+                # array_send: ndim, has-nulls flag, element type, then size and lower bound
+                # per dimension, then each element as a 4-byte length and its 8 bytes.
+                ndim = int.from_bytes(raw[0:4], "big")
+                elements = np.frombuffer(
+                    raw, dtype=np.dtype([("len", ">i4"), ("v", ">i8")]), offset=12 + 8 * ndim
+                )
+                out.append(elements["v"].astype(np.int64))
+            return out
+        cursor.execute(sql)
+        table = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, columns)
+        return [table[:, n] for n in range(columns)]
+
+
+def cronbach_alpha(matrix: np.ndarray) -> float | None:
+    """Cronbach's alpha for complete rows (respondents) by columns (items)."""
+    respondents, k = matrix.shape
+    if k < 2 or respondents < 2:
+        return None
+    item_variance = matrix.var(axis=0, ddof=1).sum()
+    total_variance = matrix.sum(axis=1).var(ddof=1)
+    if total_variance == 0:
+        return None
+    return float(k / (k - 1) * (1 - item_variance / total_variance))
+
+
+@dataclass(frozen=True)
+class DomainReliability:
+    questionnaire_id: int
+    domain_id: int
+    responses: int
+    alpha: float | None
+
+
+def compute_reliability() -> list[DomainReliability]:
+    """Alpha per questionnaire domain over visible responses (two streamed queries)."""
+    response_ids, questionnaire_ids = _int_columns(VISIBLE_RESPONSES_SQL, 2)
+    items = list(
+        QuestionnaireItem.objects.values_list(
+            "pk", "questionnaire_id", "element__domain_id"
+        ).order_by("questionnaire_id", "order")
+    )
+    if not len(response_ids) or not items:
+        return []
+    # Column of each item within its questionnaire, and each questionnaire's domains.
+    column: dict[int, int] = {}
+    domains: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    width: dict[int, int] = defaultdict(int)
+    for pk, questionnaire_id, domain_id in items:
+        column[pk] = width[questionnaire_id]
+        domains[questionnaire_id][domain_id].append(width[questionnaire_id])
+        width[questionnaire_id] += 1
+    answer_response, packed = _int_columns(ANSWERS_SQL, 2)
+    answer_item, rating = packed // 8, packed % 8
+    # Row of each visible response (-1: not visible), by response id.
+    row_of = np.full(int(max(response_ids.max(), answer_response.max(initial=0))) + 1, -1)
+    row_of[response_ids] = np.arange(len(response_ids))
+    item_column = np.full(max(column) + 1, -1)
+    item_column[list(column)] = list(column.values())
+    keep = row_of[answer_response] >= 0
+    keep &= answer_item < len(item_column)
+    rows = row_of[answer_response[keep]]
+    cols = item_column[answer_item[keep]]
+    values = rating[keep]
+    ok = cols >= 0
+    matrix = np.zeros((len(response_ids), max(width.values())), dtype=np.int8)
+    matrix[rows[ok], cols[ok]] = values[ok]
+    out = []
+    for questionnaire_id, by_domain in domains.items():
+        mine = matrix[questionnaire_ids == questionnaire_id]
+        for domain_id, columns in by_domain.items():
+            block = mine[:, columns]
+            complete = block[(block > 0).all(axis=1)].astype(float)
+            alpha = cronbach_alpha(complete) if len(complete) >= ALPHA_MINIMUM else None
+            out.append(DomainReliability(questionnaire_id, domain_id, len(complete), alpha))
+    return out
+
+
+@transaction.atomic
+def refresh_instrument_statistics(*, by: Actor) -> int:
+    """Replace the stored reliability figures with fresh ones; returns rows stored."""
+    results = compute_reliability()
+    now = timezone.now()
+    InstrumentStatistic.objects.all().delete()
+    InstrumentStatistic.objects.bulk_create(
+        [
+            InstrumentStatistic(
+                questionnaire_id=r.questionnaire_id,
+                domain_id=r.domain_id,
+                responses=r.responses,
+                alpha=r.alpha,
+                computed_at=now,
+            )
+            for r in results
+        ]
+    )
+    audit.record("feedback.instrument_statistics.refreshed", by=by, detail={"rows": len(results)})
+    return len(results)

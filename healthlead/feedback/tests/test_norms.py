@@ -1,0 +1,143 @@
+"""National norms (with fallback to wider groups) and Cronbach's alpha."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from healthlead.accounts.models import Role
+from healthlead.accounts.tests.factories import UserFactory
+from healthlead.core.actors import System
+from healthlead.feedback import norms
+from healthlead.feedback.models import InstrumentStatistic, NormTable
+from healthlead.feedback.tests.report_helpers import close, make_questionnaire, open_cycle, submit
+from healthlead.people.models import CareerStage, StaffGroup
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _plain_sign_in(settings):
+    """Sign-in protections are tested with sign-in; here pages are reached by force_login."""
+    settings.TWO_FACTOR_REQUIRED = False
+    settings.AXES_ENABLED = False
+
+
+SYSTEM = System("tests")
+
+# Four raters, three items: worked by hand in test_alpha_matches_a_hand_computed_example.
+HAND_EXAMPLE = [[4, 5, 4], [3, 4, 3], [5, 5, 4], [2, 3, 2]]
+
+
+def test_percentile_rank_interpolates_between_stored_percentiles():
+    percentiles = [float(p) for p in np.linspace(1, 5, 21)]  # p0 = 1.0 ... p100 = 5.0
+    assert norms.percentile_rank(0.5, percentiles) == 0
+    assert norms.percentile_rank(5.0, percentiles) == 100
+    assert norms.percentile_rank(3.0, percentiles) == 50
+    assert norms.percentile_rank(3.1, percentiles) == 52
+    flat = [3.0] * 21
+    assert norms.percentile_rank(3.0, flat) == 0  # at or below the lowest
+
+
+def test_alpha_matches_a_hand_computed_example():
+    """Item variances 5/3, 2.75/3, 2.75/3 sum to 3.5; totals 13, 10, 14, 7 have variance 10;
+    alpha = 3/2 * (1 - 3.5/10) = 0.975."""
+    assert norms.cronbach_alpha(np.array(HAND_EXAMPLE, dtype=float)) == pytest.approx(0.975)
+    assert norms.cronbach_alpha(np.array([[3, 3], [3, 3]], dtype=float)) is None
+
+
+def _closed_cycles(instrument, people, *, offset=0):
+    for n, user in enumerate(people):
+        cycle = open_cycle(instrument, subject_user=user)
+        rating = 1 + (n + offset) % 5
+        for _ in range(3):
+            submit(cycle, "peers", [rating] * len(instrument.items), instrument=instrument)
+        close(cycle)
+
+
+def test_groups_with_fewer_than_30_subjects_are_not_stored():
+    instrument = make_questionnaire(((1,),))
+    _closed_cycles(instrument, [UserFactory() for _ in range(29)])
+    assert norms.refresh_norms(by=SYSTEM) == 0
+    assert not NormTable.objects.exists()
+
+
+def test_norms_fall_back_to_a_wider_group_and_the_report_names_it(client):
+    instrument = make_questionnaire(((1,),))
+    _closed_cycles(instrument, [UserFactory() for _ in range(30)])  # nurses, early career
+    stored = norms.refresh_norms(by=SYSTEM)
+    # element + domain, for (nurses, early career), (nurses, any stage), (everyone)
+    assert stored == 6
+    row = NormTable.objects.get(staff_group="", career_stage="", element__isnull=False)
+    assert row.subjects == 30
+    assert len(row.percentiles) == 21
+
+    expected = {
+        (StaffGroup.NURSES, CareerStage.EARLY_CAREER): "Nurses and health visitors, early career",
+        (StaffGroup.NURSES, CareerStage.SENIOR): "Nurses and health visitors, all career stages",
+        (StaffGroup.DOCTORS, CareerStage.SENIOR): "All staff groups and career stages",
+    }
+    for (staff_group, stage), label in expected.items():
+        user = UserFactory(person__staff_group=staff_group, person__career_stage=stage)
+        cycle = open_cycle(instrument, subject_user=user)
+        for _ in range(3):
+            submit(cycle, "peers", [4], instrument=instrument)
+        cycle = close(cycle)
+        frozen = cycle.report.data["norms"]
+        assert frozen["label"] == label
+        assert frozen["elements"][str(instrument.elements[0].pk)] == norms.percentile_rank(
+            4.0, row.percentiles
+        )
+        client.force_login(user)
+        page = client.get(reverse("feedback:show_report", args=[cycle.pk])).content.decode()
+        assert label in page
+
+
+def test_alpha_uses_only_visible_responses_of_closed_cycles(monkeypatch):
+    monkeypatch.setattr(norms, "ALPHA_MINIMUM", 2)
+    instrument = make_questionnaire(((3,),))
+    cycle = open_cycle(instrument)
+    for ratings in HAND_EXAMPLE:
+        submit(cycle, "peers", ratings, instrument=instrument)
+    submit(cycle, "peers", [5, None, 1], instrument=instrument)  # incomplete: left out
+    submit(cycle, "self", [1, 5, 1], instrument=instrument)  # self: left out
+    for _ in range(2):  # patients below their minimum: left out
+        submit(cycle, "patients_carers", [1, 5, 1], instrument=instrument)
+    still_open = open_cycle(instrument)
+    submit(still_open, "peers", [1, 5, 1], instrument=instrument)  # not closed: left out
+    close(cycle)
+
+    assert norms.refresh_instrument_statistics(by=SYSTEM) == 1
+    statistic = InstrumentStatistic.objects.get()
+    assert statistic.responses == 4
+    assert statistic.alpha == pytest.approx(0.975)
+
+
+def test_refresh_command_stores_norms_and_statistics():
+    instrument = make_questionnaire(((1, 1),))
+    _closed_cycles(instrument, [UserFactory() for _ in range(30)])
+    out = io.StringIO()
+    call_command("refresh_feedback_norms", stdout=out)
+    assert "Stored 9 norm rows and 1 reliability rows." in out.getvalue()
+    call_command("refresh_feedback_norms", stdout=out)  # idempotent: replaces, never adds
+    assert NormTable.objects.count() == 9
+
+
+def test_instrument_statistics_page_is_for_national_leads_only(client):
+    instrument = make_questionnaire(((3,),))
+    cycle = open_cycle(instrument)
+    for ratings in HAND_EXAMPLE:
+        submit(cycle, "peers", ratings, instrument=instrument)
+    close(cycle)
+    norms.refresh_instrument_statistics(by=SYSTEM)
+    url = reverse("feedback:show_instrument_statistics")
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 403
+    client.force_login(UserFactory(roles=[(Role.NATIONAL_LEAD, None)]))
+    page = client.get(url).content.decode()
+    assert "Domain 1" in page
+    assert "Too few responses" in page  # 4 complete responses: fewer than 30
