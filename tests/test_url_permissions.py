@@ -723,6 +723,111 @@ EXPECTATIONS: dict[str, Probe | list[Probe]] = {
     "api/v1/talent/pool/search/": Probe(
         allow=POOL_SEARCHERS, data=lambda world: {"reason": "Board search"}
     ),
+    # Programmes: published content is public; drafts and changes are national leads' only.
+    "programmes/": Probe(allow=EVERYONE),
+    "programmes/new/": Probe(allow=NATIONAL),
+    "programmes/fairness/": Probe(allow=NATIONAL),
+    "programmes/<slug:code>/": Probe(
+        allow=EVERYONE, kwargs=lambda w: _programmes(w) and {"code": "mary-seacole"}
+    ),
+    "programmes/<slug:code>/check/": Probe(
+        allow=STAFF_RECORDS, kwargs=lambda w: _programmes(w) and {"code": "mary-seacole"}
+    ),
+    "programmes/<slug:code>/new-version/": Probe(
+        allow=NATIONAL, kwargs=lambda w: _programmes(w) and {"code": "mary-seacole"}
+    ),
+    PROGRAMME_VERSION: [
+        Probe(allow=EVERYONE, kwargs=_programme_version("published")),
+        Probe(allow=NATIONAL, kwargs=_programme_version("draft"), anonymous="403"),
+    ],
+    PROGRAMME_VERSION + "edit/": Probe(allow=NATIONAL, kwargs=_programme_version("draft")),
+    PROGRAMME_VERSION + "gates/new/": Probe(allow=NATIONAL, kwargs=_programme_version("draft")),
+    PROGRAMME_VERSION + "gates/<int:gate_id>/remove/": Probe(allow=NATIONAL, kwargs=_draft_gate),
+    PROGRAMME_VERSION + "outcomes/new/": Probe(allow=NATIONAL, kwargs=_programme_version("draft")),
+    PROGRAMME_VERSION + "modules/new/": Probe(allow=NATIONAL, kwargs=_programme_version("draft")),
+    PROGRAMME_VERSION + "criteria/new/": Probe(allow=NATIONAL, kwargs=_programme_version("draft")),
+    PROGRAMME_VERSION + "publish/": Probe(allow=NATIONAL, kwargs=_programme_version("draft")),
+    # Prior learning: the claimant, and assessors (national leads, the region's leads).
+    "prior-learning/": Probe(allow=STAFF_RECORDS),
+    "prior-learning/new/": Probe(allow=STAFF_RECORDS),
+    "prior-learning/to-assess/": Probe(allow=INTAKE_RUNNERS),
+    "prior-learning/<int:pk>/": Probe(allow=CLAIM_READERS, kwargs=_programme("claim")),
+    "prior-learning/<int:pk>/evidence/": Probe(allow=CLAIM_READERS, kwargs=_programme("claim")),
+    "prior-learning/<int:pk>/decide/": Probe(allow=OVER_REGION, kwargs=_programme("claim")),
+    # Intakes: national leads, and regional leads for their own region.
+    "intakes/": Probe(allow=INTAKE_RUNNERS),
+    "intakes/new/": Probe(allow=INTAKE_RUNNERS),
+    "intakes/<int:pk>/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/open/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/close/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/allocate/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/finish/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/quotas/new/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/quotas/<int:quota_id>/remove/": Probe(
+        allow=OVER_REGION,
+        kwargs=lambda w: {"pk": _programmes(w)["intake"], "quota_id": _programmes(w)["quota"]},
+    ),
+    "intakes/<int:pk>/panel/new/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/panel/<int:member_id>/remove/": Probe(
+        allow=OVER_REGION,
+        kwargs=lambda w: {"pk": _programmes(w)["intake"], "member_id": _programmes(w)["member"]},
+    ),
+    "intakes/<int:pk>/applications/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/ranking/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "intakes/<int:pk>/report/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
+    "bursaries/<int:pk>/": Probe(allow=OVER_REGION, kwargs=_programme("bursary")),
+    "appeals/<int:pk>/": Probe(allow=OVER_REGION, kwargs=_programme("appeal")),
+    # Applying: the applicant; the intake's runners see a sent application (audited).
+    "applications/": Probe(allow=STAFF_RECORDS),
+    "intakes/<int:pk>/apply/": Probe(allow=STAFF_RECORDS, kwargs=_programme("open_intake")),
+    "applications/<int:pk>/": Probe(allow=SUBJECT | OVER_REGION, kwargs=_programme("application")),
+    "applications/<int:pk>/leadership/": Probe(
+        allow=SUBJECT, kwargs=_programme("draft_application")
+    ),
+    "applications/<int:pk>/statements/<int:criterion_id>/": Probe(allow=SUBJECT, kwargs=_statement),
+    "applications/<int:pk>/line-manager/": Probe(
+        allow=SUBJECT, kwargs=_programme("draft_application")
+    ),
+    "applications/<int:pk>/bursary/": Probe(allow=SUBJECT, kwargs=_programme("draft_application")),
+    "applications/<int:pk>/bursary/details/": Probe(
+        allow=SUBJECT, kwargs=_programme("draft_application")
+    ),
+    "applications/<int:pk>/check/": Probe(allow=SUBJECT, kwargs=_programme("draft_application")),
+    "applications/<int:pk>/withdraw/": Probe(allow=SUBJECT, kwargs=_programme("application")),
+    "applications/<int:pk>/appeal/": Probe(allow=SUBJECT, kwargs=_programme("application")),
+    "offers/<int:pk>/": Probe(allow=SUBJECT, kwargs=_programme("offer")),
+    "endorsements/": Probe(allow=STAFF_RECORDS),
+    "endorsements/<int:pk>/": Probe(
+        allow=frozenset({"line_manager"}), kwargs=_programme("endorsement")
+    ),
+    "funding-requests/": Probe(allow=frozenset({"organisation_lead", "other_organisation_lead"})),
+    "funding-requests/<int:pk>/": Probe(
+        allow=frozenset({"organisation_lead"}), kwargs=_programme("funding")
+    ),
+    # Selection panels: their members (the mentor chairs; the patient partner sits on it).
+    "panels/": Probe(allow=PANEL, kwargs=lambda w: _programmes(w) and {}),
+    "intakes/<int:pk>/scoring/": Probe(allow=PANEL, kwargs=_programme("intake")),
+    "scoring/<int:pk>/": Probe(allow=PANEL, kwargs=_programme("application")),
+    "scoring/<int:pk>/conflict/": Probe(allow=PANEL, kwargs=_programme("application")),
+    "intakes/<int:pk>/moderation/": Probe(
+        allow=OVER_REGION | {"mentor"}, kwargs=_programme("intake")
+    ),
+    "moderation/<int:pk>/": Probe(allow=OVER_REGION | {"mentor"}, kwargs=_programme("moderation")),
+    "api/v1/programmes/": Probe(allow=SIGNED_IN | TOKENS),
+    "api/v1/programmes/<code>/": Probe(
+        allow=SIGNED_IN | TOKENS, kwargs=lambda w: _programmes(w) and {"code": "mary-seacole"}
+    ),
+    "api/v1/programmes/<code>/gate-check/": Probe(
+        allow=STAFF_RECORDS, kwargs=lambda w: _programmes(w) and {"code": "mary-seacole"}
+    ),
+    "api/v1/intakes/": Probe(allow=SIGNED_IN | TOKENS),
+    "api/v1/intakes/<intake_id>/": Probe(
+        allow=OVER_REGION, kwargs=_programme("intake", "intake_id"), denied="404"
+    ),
+    "api/v1/applications/": Probe(allow=STAFF_RECORDS),
+    "api/v1/applications/<application_id>/": Probe(
+        allow=SUBJECT, kwargs=_programme("application", "application_id"), denied="404"
+    ),
 }
 
 

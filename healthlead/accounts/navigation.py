@@ -17,6 +17,7 @@ SECTIONS: list[tuple[str, str, Permission | None]] = [
     ("frameworks:list_frameworks", "Frameworks", Permission.VIEW_FRAMEWORKS),
     ("appraisal:list_appraisals", "Appraisals", Permission.LIST_APPRAISALS),
     ("talent:show_talent_home", "Talent", Permission.USE_TALENT),
+    ("programmes:list_programmes", "Programmes", Permission.VIEW_PROGRAMMES),
 ]
 
 

@@ -149,6 +149,9 @@ def home_for(scope: Scope) -> HomePage:
                     ],
                 )
             )
+    from healthlead.programmes.presenters import add_home_steps
+
+    add_home_steps(scope, sections)
     return HomePage(name=user.display_name, sections=sections)
 
 

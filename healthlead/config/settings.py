@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "healthlead.feedback",
     "healthlead.appraisal",
     "healthlead.talent",
+    "healthlead.programmes",
     "healthlead.demo",
 ]
 

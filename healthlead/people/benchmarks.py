@@ -25,7 +25,7 @@ from healthlead.core.actors import System
 from healthlead.core.benchmarks import BenchContext, Measurement, benchmark
 from healthlead.people import actions
 from healthlead.people.models import Organisation, Person
-from healthlead.people.staff_import import COLUMNS
+from healthlead.people.staff_import import COLUMNS, _bulk_load
 
 ROWS = 100_000
 # Five real NHS trusts (ODS codes from the trust list in people/data/ods/etr.csv).
@@ -181,8 +181,9 @@ def _time_import(path: Path, *, empty_first: bool = True, keep: bool = False) ->
 def _time_write_floor(path: Path) -> float:
     """INSERT the rows an import made, already checked, into the empty people table.
 
-    No reading, checking or working out: just the cost of the people table's own indexes
-    and foreign keys, which no import can avoid.
+    No reading, checking or working out: the rows go in by the import's own bulk path
+    (secondary indexes and foreign keys set aside, then built once), so this is the cost of
+    the people table's indexes and keys alone, which no import into that table can avoid.
     """
     savepoint = transaction.savepoint()
     _empty_people_table()
@@ -192,7 +193,8 @@ def _time_write_floor(path: Path) -> float:
         cursor.execute(f"CREATE TEMPORARY TABLE bench_people_rows AS SELECT * FROM {table}")  # noqa: S608
         _empty_people_table()
         start = time.perf_counter()
-        cursor.execute(f"INSERT INTO {table} SELECT * FROM bench_people_rows")  # noqa: S608
+        with _bulk_load(cursor, ROWS):
+            cursor.execute(f"INSERT INTO {table} SELECT * FROM bench_people_rows")  # noqa: S608
         connection.check_constraints()
         elapsed = time.perf_counter() - start
     transaction.savepoint_rollback(savepoint)
@@ -260,7 +262,7 @@ def import_staff_100k(ctx: BenchContext) -> list[Measurement]:
             baseline=round(copy_seconds, 3),
             baseline_name="COPY of the same file into a bare table",
             extra={
-                "note": "the people table's indexes and foreign keys alone, with nothing checked",
+                "note": "the bulk path alone: rows already checked, indexes and keys built once",
                 "runs": [round(s, 3) for s in floor_runs],
             },
         ),

@@ -255,7 +255,11 @@ def _measure(ctx: BenchContext, loaded: dict[str, Any], members: int) -> list[Me
             for label, filters in searches.items():
                 count = queries.count_matches(scope, filters)
                 query(filters)  # warm the plan cache
-                seconds = median_of(ctx.repeats, lambda f=filters: _timed(lambda: query(f)))  # type: ignore[misc]
+
+                def run(f: actions.PoolFilters = filters) -> None:
+                    query(f)
+
+                seconds = median_of(ctx.repeats, lambda: _timed(run))
                 search = actions.record_search(
                     by=lead, reason="Benchmark", filters=filters, result_count=count
                 )
@@ -266,7 +270,7 @@ def _measure(ctx: BenchContext, loaded: dict[str, Any], members: int) -> list[Me
                     assert response.status_code == 200, response.status_code
 
                 page()
-                page_seconds = median_of(ctx.repeats, lambda p=page: _timed(p))  # type: ignore[misc]
+                page_seconds = median_of(ctx.repeats, lambda: _timed(page))
                 params = {"reason": "Benchmark", **filters.as_dict()}
 
                 def api(params: dict[str, Any] = params) -> None:
@@ -274,7 +278,7 @@ def _measure(ctx: BenchContext, loaded: dict[str, Any], members: int) -> list[Me
                     assert response.status_code == 200, response.content[:300]
 
                 api()
-                api_seconds = median_of(ctx.repeats, lambda a=api: _timed(a))  # type: ignore[misc]
+                api_seconds = median_of(ctx.repeats, lambda: _timed(api))
                 for what, value in (
                     ("search query", seconds),
                     ("results page", page_seconds),

@@ -190,17 +190,16 @@ def load_talent(ctx: SynthContext) -> int:
     """Talent conversations, grid places, reviews and talent pool opt-ins for senior staff."""
     staff = ctx.require_staff()
     rng = ctx.rng("talent")
-    ratings = ctx.__dict__.get("appraisal_ratings")
+    ratings: Any = ctx.__dict__.get("appraisal_ratings")
     chosen: list[
         tuple[int, int, int, int, int, list[str]]
     ] = []  # (i, perf, pot, readiness, days ago, aspirations)
     for i in range(len(staff)):
         if staff.grade[i] not in ELIGIBLE or rng.random() >= CONVERSATION_SHARE:
             continue
-        known: Any = ratings
-        from_appraisal = known is not None and known[0][i] == 3
-        performance = known[1][i] if from_appraisal else rng.choice((1, 2, 2, 2, 3, 3))
-        potential = known[2][i] if from_appraisal else rng.choice((1, 2, 2, 3))
+        from_appraisal = ratings is not None and ratings[0][i] == 3
+        performance = ratings[1][i] if from_appraisal else rng.choice((1, 2, 2, 2, 3, 3))
+        potential = ratings[2][i] if from_appraisal else rng.choice((1, 2, 2, 3))
         top = staff.grade[i] in TOP_GRADES
         readiness = rng.choices((0, 1, 2), weights=(40, 40, 20) if top else (15, 40, 45))[0]
         group = GROUPS[staff.group[i]]

@@ -460,3 +460,24 @@ def test_the_completion_page_runs_the_same_queries_however_many_staff():
         manager = PersonFactory(organisation=team.organisation, staff_group=StaffGroup.DOCTORS)
         PersonFactory(organisation=team.organisation, line_manager=manager, last_name=f"Grow{n}")
     assert count() == small
+
+
+def test_the_appraisals_list_shows_your_own_those_you_lead_and_reports_to_start():
+    team = make_team()
+    started(team)
+    page = text(team.client(team.manager_user).get(reverse("appraisal:list_appraisals")))
+    assert "Appraisals you are leading" in page
+    assert "Niamh Okafor" in page
+    assert "Start Tom Walker's appraisal" in page
+    own = text(team.client(team.report_user).get(reverse("appraisal:list_appraisals")))
+    assert "Priya Iqbal" in own
+
+
+def test_an_unknown_appraiser_staff_number_is_explained():
+    team = make_team()
+    appraisal = started(team)
+    response = team.client(team.manager_user).post(
+        reverse("appraisal:assign_appraiser", args=[appraisal.pk]), {"staff_number": "NOPE"}
+    )
+    assert response.status_code == 200
+    assert "No one you can choose has that staff number" in text(response)

@@ -166,6 +166,7 @@ def test_evidence_files_download_only_for_the_person_and_their_line_manager():
     assert own.status_code == 200
     assert own["Content-Disposition"].startswith("attachment")
     assert own["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in own["Content-Security-Policy"]
     assert own.content == PDF
     assert team.client(team.manager_user).get(url).status_code == 200
     assert AuditEvent.objects.filter(action="appraisal.evidence.downloaded").count() == 1
@@ -282,3 +283,17 @@ def test_a_completion_in_the_future_or_without_a_name_is_refused():
         actions.record_completion_evidence(
             person=team.report, programme_name=" ", completed_on=timezone.localdate(), by=SYSTEM
         )
+
+
+def test_a_note_is_added_as_evidence_and_an_empty_form_is_explained():
+    team = make_team()
+    action = _action(team)
+    client = team.client(team.report_user)
+    url = reverse("appraisal:add_evidence", args=[action.pk])
+    assert "Write a note or choose a file" in html.unescape(
+        client.post(url, {"note": ""}).content.decode()
+    )
+    assert client.post(url, {"note": "Met my mentor twice"}).status_code == 302
+    assert Evidence.objects.get().note == "Met my mentor twice"
+    page = client.get(reverse("appraisal:edit_goal", args=[action.goal.pk]))
+    assert "Change a goal" in page.content.decode()
