@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := healthlead.config.settings
 
-.PHONY: run test check lint format typecheck migrations-check pytest browser-tests screenshots bench assets clean venv help
+.PHONY: run test check lint format typecheck migrations-check pytest browser-tests screenshots bench loadtest assets clean venv help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -61,6 +61,12 @@ bench: venv  ## Benchmarks at SCALE (trust, region, england) on BENCH_DATABASE_U
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py synth --scale $${SCALE:-trust} --seed 2012 --yes
 	$(PY) manage.py bench --scale $${SCALE:-trust}
+
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/healthlead_load
+loadtest: export LOADTEST_DATABASE_URL := $(LOADTEST_DATABASE_URL)
+loadtest: venv  ## Load test: region data, gunicorn + worker on PostgreSQL, 50 users for 60 s; writes docs/loadtest.md
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	$(PY) loadtest/run.py $(LOADTEST_ARGS)
 
 assets:  ## Refresh the vendored NHS.UK frontend assets (needs npm)
 	scripts/vendor_nhsuk.sh

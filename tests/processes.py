@@ -67,6 +67,16 @@ def _as_postgres(command: list[str]) -> list[str]:
     return command
 
 
+def postgres_installed() -> bool:
+    """True if PostgreSQL's server programs (initdb, pg_ctl) are on this machine."""
+    try:
+        _pg_bin("initdb")
+        _pg_bin("pg_ctl")
+    except RuntimeError:
+        return False
+    return True
+
+
 @dataclass
 class PrivateCluster:
     """A throwaway PostgreSQL cluster owned by one test.
@@ -141,9 +151,20 @@ class PrivateCluster:
             timeout=90,
         )
 
-    def create_database(self, name: str = "healthlead") -> None:
+    def create_database(self, name: str = "healthlead", *, template: str | None = None) -> None:
+        copy = ["--template", template] if template else []
         subprocess.run(
-            [_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
+            [
+                _pg_bin("createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                *copy,
+                name,
+            ],
             check=True,
             capture_output=True,
             timeout=60,
@@ -220,3 +241,91 @@ def gunicorn_command(port: int, workers: int = 1) -> list[str]:
 
 def worker_command() -> list[str]:
     return [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1"]
+
+
+def run_worker_command(worker_id: str, *, reclaim_every: float = 0.5) -> list[str]:
+    """Healthlead's leased worker (it requeues the tasks of workers that died)."""
+    return [
+        sys.executable,
+        "manage.py",
+        "run_worker",
+        "--no-reload",
+        "--no-startup-delay",
+        "--interval",
+        "0.05",
+        "--worker-id",
+        worker_id,
+        "--reclaim-every",
+        str(reclaim_every),
+    ]
+
+
+def sql(url: str, query: str, params: tuple | list = ()) -> list[tuple]:
+    """Run one query on its own connection and return its rows."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        cursor = conn.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+@contextlib.contextmanager
+def holding_advisory_lock(url: str, key: int) -> Iterator[Callable[[], None]]:
+    """Hold a PostgreSQL advisory lock (as a session lock) until `release()` or the block ends.
+
+    Holding the lock that an action takes part way through its transaction (the audit chain's
+    lock, say) stops that action at a known point, with its earlier writes made but not
+    committed: a deterministic moment to kill its process, with no hook in the code.
+    """
+    import psycopg
+
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute("SELECT pg_advisory_lock(%s)", [key])
+    held = True
+
+    def release() -> None:
+        nonlocal held
+        if held:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [key])
+            held = False
+
+    try:
+        yield release
+    finally:
+        release()
+        conn.close()
+
+
+def backends_waiting_for_advisory_lock(
+    url: str, *, with_writes: bool = False, application: str | None = None
+) -> list[int]:
+    """Server process ids of sessions waiting for an advisory lock (only those whose open
+    transaction has written something, if `with_writes`; only those whose connection set
+    this `application_name`, if given: add `?application_name=...` to a DATABASE_URL)."""
+    query = (
+        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND wait_event = 'advisory'"
+    )
+    params: list[str] = []
+    if with_writes:
+        query += " AND backend_xid IS NOT NULL"
+    if application is not None:
+        query += " AND application_name = %s"
+        params.append(application)
+    return [row[0] for row in sql(url, query, params)]
+
+
+def backend_gone(url: str, pid: int) -> bool:
+    return not sql(url, "SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a process started by `running()` and everything it started."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def audit_lock_key() -> int:
+    from healthlead.core.audit import _LOCK_KEY
+
+    return _LOCK_KEY

@@ -31,6 +31,7 @@ from tests.conftest import (
     SYSTEM,
     TOKEN_ACTORS,
     World,
+    make_person,
     sign_in,
     token_headers,
 )
@@ -412,8 +413,21 @@ def _programmes(world: World) -> dict[str, Any]:
             endorsement=theirs.endorsement, endorse=True, by=SYSTEM
         )
         application_actions.decide_funding(funding=theirs.funding, confirm=True, by=SYSTEM)
+        # A third applicant, with whom the patient partner declares a conflict of interest.
+        conflicted_person = make_person(
+            world.trust_a, line_manager=world.manager, last_name="Conflicted"
+        )
+        complete(conflicted_person, "Edward Jenner")
+        conflicted = apply(intake, conflicted_person)
         selection_actions.close_applications(intake=intake, by=SYSTEM)
-        score_all(intake, scores={theirs.pk: {mentor.pk: 1, partner.pk: 5}, mine.pk: {}}, default=4)
+        selection_actions.declare_conflict(
+            member=partner, application=conflicted, reason="other", note="A friend.", by=SYSTEM
+        )
+        score_all(
+            intake,
+            scores={theirs.pk: {mentor.pk: 1, partner.pk: 5}, conflicted.pk: {mentor.pk: 2}},
+            default=4,
+        )
         moderation = Moderation.objects.filter(application=theirs).first()
         assert moderation is not None
         for flag in Moderation.objects.filter(application=theirs):
@@ -422,6 +436,12 @@ def _programmes(world: World) -> dict[str, Any]:
         theirs.refresh_from_db()
         appeal = application_actions.lodge_appeal(
             application=theirs, grounds="Please look again.", by=SYSTEM
+        )
+        # A place handed to delivery (as accepting an offer makes), to record its completion.
+        from healthlead.programmes.models import EnrolmentHandOff
+
+        enrolment = EnrolmentHandOff.objects.create(
+            application=theirs, person=target, intake=intake, version=intake.version
         )
         other = open_intake("mary-seacole", places=3)
         draft_application = application_actions.start_application(
@@ -446,6 +466,7 @@ def _programmes(world: World) -> dict[str, Any]:
             "quota": intake.quotas.get().pk,
             "member": partner.pk,
             "application": mine.pk,
+            "conflicted": conflicted.pk,
             "draft_application": draft_application.pk,
             "criterion": other.version.criteria.order_by("pk").first().pk,
             "offer": mine.offers.get().pk,
@@ -453,6 +474,7 @@ def _programmes(world: World) -> dict[str, Any]:
             "funding": theirs.funding.pk,
             "bursary": theirs.bursary.pk,
             "appeal": appeal.pk,
+            "enrolment": enrolment.pk,
             "moderation": moderation.pk,
             "claim": claim.pk,
         }
@@ -494,6 +516,14 @@ EXPECTATIONS: dict[str, Probe | list[Probe]] = {
     "accounts/reset-password/done/": Probe(allow=EVERYONE),
     "accounts/reset-password/<uidb64>/<token>/": Probe(
         allow=EVERYONE, kwargs=lambda world: {"uidb64": "MQ", "token": "not-a-real-token"}
+    ),
+    # Single sign-on is off unless configured (tests/test_oidc.py turns it on).
+    "accounts/oidc/start/": Probe(allow=frozenset(), status=NOT_FOUND),
+    "accounts/oidc/callback/": Probe(allow=frozenset(), status=NOT_FOUND),
+    "accounts/reset-two-factor/": Probe(allow=ORGANISATION_LEADS),
+    "accounts/reset-two-factor/<int:pk>/": Probe(
+        allow=frozenset({"organisation_lead", "national_lead"}),
+        kwargs=lambda world: {"pk": world.user("staff").pk},
     ),
     "accounts/you/": Probe(allow=SIGNED_IN),
     "accounts/you/change-password/": Probe(allow=SIGNED_IN, method="post"),
@@ -777,6 +807,7 @@ EXPECTATIONS: dict[str, Probe | list[Probe]] = {
     "intakes/<int:pk>/report/": Probe(allow=OVER_REGION, kwargs=_programme("intake")),
     "bursaries/<int:pk>/": Probe(allow=OVER_REGION, kwargs=_programme("bursary")),
     "appeals/<int:pk>/": Probe(allow=OVER_REGION, kwargs=_programme("appeal")),
+    "enrolments/<int:pk>/completion/": Probe(allow=OVER_REGION, kwargs=_programme("enrolment")),
     # Applying: the applicant; the intake's runners see a sent application (audited).
     "applications/": Probe(allow=STAFF_RECORDS),
     "intakes/<int:pk>/apply/": Probe(allow=STAFF_RECORDS, kwargs=_programme("open_intake")),
@@ -807,12 +838,23 @@ EXPECTATIONS: dict[str, Probe | list[Probe]] = {
     # Selection panels: their members (the mentor chairs; the patient partner sits on it).
     "panels/": Probe(allow=PANEL, kwargs=lambda w: _programmes(w) and {}),
     "intakes/<int:pk>/scoring/": Probe(allow=PANEL, kwargs=_programme("intake")),
-    "scoring/<int:pk>/": Probe(allow=PANEL, kwargs=_programme("application")),
-    "scoring/<int:pk>/conflict/": Probe(allow=PANEL, kwargs=_programme("application")),
+    # A member with a declared conflict is refused that application (the patient partner here).
+    "scoring/<int:pk>/": [
+        Probe(allow=PANEL, kwargs=_programme("application")),
+        Probe(allow=frozenset({"mentor"}), kwargs=_programme("conflicted")),
+    ],
+    "scoring/<int:pk>/conflict/": [
+        Probe(allow=PANEL, kwargs=_programme("application")),
+        Probe(allow=frozenset({"mentor"}), kwargs=_programme("conflicted")),
+    ],
     "intakes/<int:pk>/moderation/": Probe(
         allow=OVER_REGION | {"mentor"}, kwargs=_programme("intake")
     ),
     "moderation/<int:pk>/": Probe(allow=OVER_REGION | {"mentor"}, kwargs=_programme("moderation")),
+    # Personal data: a person's organisation lead and national leads (export and erase).
+    "people/<int:pk>/personal-data/": Probe(allow=TRUST_A_PLANNERS, kwargs=_target),
+    "people/<int:pk>/personal-data/export/": Probe(allow=TRUST_A_PLANNERS, kwargs=_target),
+    "people/<int:pk>/personal-data/erase/": Probe(allow=TRUST_A_PLANNERS, kwargs=_target),
     "api/v1/programmes/": Probe(allow=SIGNED_IN | TOKENS),
     "api/v1/programmes/<code>/": Probe(
         allow=SIGNED_IN | TOKENS, kwargs=lambda w: _programmes(w) and {"code": "mary-seacole"}

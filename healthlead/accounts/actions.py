@@ -287,3 +287,90 @@ def send_password_reset_link(*, user: User, by: Actor) -> None:
     audit.record("accounts.password.reset_link_sent", by=by, target=user)
     email = user.email
     transaction.on_commit(lambda: _send_password_reset_email(email=email, link=link))
+
+
+@transaction.atomic
+def record_single_sign_on(*, user: User, issuer: str, multi_factor: bool) -> None:
+    """Audit a sign-in through the OpenID Connect provider."""
+    audit.record(
+        "accounts.sign_in.single_sign_on",
+        by=user,
+        target=user,
+        detail={"issuer": issuer, "multi_factor": multi_factor},
+    )
+
+
+@transaction.atomic
+def record_single_sign_on_refused(
+    *, reason: str, issuer: str, email: str = "", user: User | None = None, by: Actor
+) -> None:
+    """Audit a refused sign-in through the OpenID Connect provider, and why."""
+    audit.record(
+        "accounts.sign_in.single_sign_on_refused",
+        by=by,
+        target=user,
+        detail={"issuer": issuer, "email": email},
+        reason=reason,
+    )
+
+
+class TwoFactorResetError(ValueError):
+    """A two-factor reset that cannot be carried out; the message says why."""
+
+
+REASON_MAX_LENGTH = 500
+
+
+def _send_two_factor_reset_email(*, email: str, by_name: str, sign_in_link: str) -> None:
+    context = {"email": email, "by_name": by_name, "sign_in_link": sign_in_link}
+    subject = " ".join(
+        render_to_string("accounts/emails/two_factor_reset_subject.txt", context).split()
+    )
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("accounts/emails/two_factor_reset.txt", context),
+        to=[email],
+    )
+    message.attach_alternative(
+        render_to_string("accounts/emails/two_factor_reset.html", context), "text/html"
+    )
+    message.send()
+
+
+@transaction.atomic
+def reset_two_factor(*, user: User, reason: str, by: User) -> int:
+    """Remove a user's authenticator, so they set up a new one when they next sign in.
+
+    For a lost or replaced phone. Any session that entered a code with the old
+    authenticator is half signed in again at its next request. The user is emailed,
+    so a reset they did not ask for does not go unnoticed. Returns the devices removed.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise TwoFactorResetError("Enter why the two-factor sign-in is being reset.")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise TwoFactorResetError(f"The reason must be {REASON_MAX_LENGTH} characters or fewer.")
+    if user.pk == by.pk:
+        raise TwoFactorResetError("You cannot reset your own two-factor sign-in.")
+    devices = TOTPDevice.objects.select_for_update().filter(user=user)
+    if not devices.filter(confirmed=True).exists():
+        raise TwoFactorResetError(
+            f"{user.display_name} has not set up two-factor sign-in, so there is nothing to reset."
+        )
+    removed, _ = devices.delete()
+    audit.record(
+        "accounts.two_factor.reset",
+        by=by,
+        target=user,
+        detail={"devices_removed": removed},
+        reason=reason,
+    )
+    email = user.email
+    by_name = by.display_name
+    sign_in_link = settings.SITE_URL + reverse("accounts:sign_in")
+    transaction.on_commit(
+        lambda: _send_two_factor_reset_email(
+            email=email, by_name=by_name, sign_in_link=sign_in_link
+        )
+    )
+    return removed

@@ -18,6 +18,7 @@ from ninja import Field, Schema
 from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import HttpBearer, SessionAuth
 
+from healthlead.accounts.middleware import second_factor_done
 from healthlead.accounts.models import ApiToken
 from healthlead.accounts.permissions import Permission
 from healthlead.accounts.scope import Scope, scope_for
@@ -44,7 +45,7 @@ class ApiSessionAuth(SessionAuth):
         if (
             settings.TWO_FACTOR_REQUIRED
             and scope_for(user).is_privileged
-            and not user.is_verified()
+            and not second_factor_done(request)
         ):
             raise AuthenticationError(
                 401, "Finish signing in with your two-factor code before using the API."

@@ -1,4 +1,4 @@
-"""Sign-in, password reset, two-factor and API token forms."""
+"""Sign-in, password reset, two-factor (and its reset) and API token forms."""
 
 from __future__ import annotations
 
@@ -181,3 +181,39 @@ class NewApiTokenForm(forms.Form):
     def expires_in_days(self) -> int | None:
         value = self.cleaned_data["expires"]
         return None if value == "never" else int(value)
+
+
+class FindAccountForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address of the person",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="The address they sign in to Healthlead with.",
+        error_messages={
+            "required": "Enter the email address of the person",
+            "invalid": "Enter an email address in the correct format, like name@nhs.net",
+        },
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class ResetTwoFactorForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you resetting their two-factor sign-in?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: lost phone, reported by phone call on 3 March. "
+        "This is kept in the audit log.",
+        error_messages={
+            "required": "Enter why you are resetting their two-factor sign-in",
+            "max_length": "The reason must be 500 characters or fewer",
+        },
+    )
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise ValidationError("Enter why you are resetting their two-factor sign-in")
+        return reason

@@ -29,8 +29,28 @@ _EXEMPT_PREFIXES = (
 @cache
 def _exempt_paths() -> frozenset[str]:
     return frozenset(
-        reverse(name) for name in ("accounts:sign_in", "accounts:sign_out", "accounts:two_factor")
+        reverse(name)
+        for name in (
+            "accounts:sign_in",
+            "accounts:sign_out",
+            "accounts:two_factor",
+            "accounts:oidc_start",
+            "accounts:oidc_callback",
+        )
     )
+
+
+# Session key: the user whose provider sign-in used more than one factor (docs/security.md).
+SSO_SECOND_FACTOR = "healthlead_sso_second_factor"
+
+
+def second_factor_done(request: HttpRequest) -> bool:
+    """The user entered a one-time code, or signed in through a provider with several factors."""
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return True
+    session = getattr(request, "session", None)  # absent outside the session middleware
+    return session is not None and session.get(SSO_SECOND_FACTOR) == user.pk
 
 
 def _is_exempt(path: str) -> bool:
@@ -63,7 +83,7 @@ class TwoFactorRequiredMiddleware:
             settings.TWO_FACTOR_REQUIRED
             and request.user.is_authenticated
             and not _is_exempt(request.path)
-            and not request.user.is_verified()  # type: ignore[attr-defined]
+            and not second_factor_done(request)
             and request.scope.is_privileged  # type: ignore[attr-defined]
         ):
             if request.path.startswith("/api/"):

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from healthlead.accounts.middleware import second_factor_done
 from healthlead.accounts.permissions import Permission
 
 # (URL name, text, permission needed or None)
@@ -26,7 +27,7 @@ def items_for(request: Any) -> list[dict[str, Any]]:
     if (
         settings.TWO_FACTOR_REQUIRED
         and request.scope.is_privileged
-        and not request.user.is_verified()
+        and not second_factor_done(request)
     ):
         return []
     items = []

@@ -89,6 +89,10 @@ class Permission(StrEnum):
     RESPOND_TO_OFFER = "programmes.respond_to_offer"
     LODGE_APPEAL = "programmes.lodge_appeal"
     VIEW_NATIONAL_PROGRAMME_REPORT = "programmes.view_national_report"
+    # privacy: subject access and erasure
+    EXPORT_PERSONAL_DATA = "privacy.export_personal_data"
+    ERASE_PERSONAL_DATA = "privacy.erase_personal_data"
     # accounts and audit
     MANAGE_API_TOKENS = "accounts.manage_api_tokens"
+    RESET_TWO_FACTOR = "accounts.reset_two_factor"
     VIEW_AUDIT_LOG = "core.view_audit_log"

@@ -134,6 +134,14 @@ def home_for(scope: Scope) -> HomePage:
                     reverse("accounts:list_api_tokens"),
                 )
             )
+        if user.has_perm(Permission.RESET_TWO_FACTOR):
+            steps.append(
+                NextStep(
+                    "Reset someone's two-factor sign-in",
+                    "For someone who has lost the phone with their authenticator app.",
+                    reverse("accounts:start_two_factor_reset"),
+                )
+            )
         sections.append(HomeSection(label, steps))
     for role in (Role.PROVIDER, Role.PATIENT_PARTNER, Role.MENTOR, Role.FACILITATOR):
         if role in scope.roles:
@@ -164,10 +172,15 @@ class AccountPage:
     two_factor_set_up: bool
     two_factor_verified: bool
     manages_api_tokens: bool
+    second_factor_by_provider: bool = False
 
 
-def account_for(scope: Scope) -> AccountPage:
-    """The account page: who the user is, every role with its scope, and sign-in security."""
+def account_for(scope: Scope, *, second_factor_by_provider: bool = False) -> AccountPage:
+    """The account page: who the user is, every role with its scope, and sign-in security.
+
+    `second_factor_by_provider`: this sign-in used several factors at the single sign-on
+    provider, which the deployment accepts in place of a one-time code.
+    """
     user = scope.user
     roles = [Role.STAFF.label] if scope.person is not None else []
     if scope.is_line_manager:
@@ -184,6 +197,7 @@ def account_for(scope: Scope) -> AccountPage:
         two_factor_set_up=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         two_factor_verified=bool(getattr(user, "is_verified", lambda: False)()),
         manages_api_tokens=user.has_perm(Permission.MANAGE_API_TOKENS),
+        second_factor_by_provider=second_factor_by_provider,
     )
 
 

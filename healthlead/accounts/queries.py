@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from healthlead.accounts.models import ApiToken
+from healthlead.accounts.models import ApiToken, User
 from healthlead.accounts.scope import Scope
 from healthlead.people.models import Organisation
 
@@ -29,4 +29,17 @@ def api_tokens(scope: Scope) -> QuerySet[ApiToken]:
 def api_token(pk: int) -> ApiToken | None:
     return (
         ApiToken.objects.select_related("organisation", "created_by__person").filter(pk=pk).first()
+    )
+
+
+def user_with_person(pk: int) -> User | None:
+    """A user and their staff record, for pages about their account."""
+    return User.objects.select_related("person__organisation").filter(pk=pk).first()
+
+
+def user_by_email(email: str) -> User | None:
+    return (
+        User.objects.select_related("person__organisation")
+        .filter(email__iexact=email.strip())
+        .first()
     )

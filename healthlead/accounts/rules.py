@@ -6,9 +6,9 @@ from typing import Any
 
 import rules
 
-from healthlead.accounts.models import ApiToken, Role
+from healthlead.accounts.models import ApiToken, Role, User
 from healthlead.accounts.permissions import Permission
-from healthlead.accounts.scope import scope_for
+from healthlead.accounts.scope import build_scope, scope_for
 
 
 @rules.predicate
@@ -55,5 +55,31 @@ def manages_api_tokens_of(user: Any, target: Any) -> bool:
     return organisation_id in scope.organisation_ids
 
 
+@rules.predicate
+def resets_two_factor_of(user: Any, target: Any) -> bool:
+    """National leads reset anyone's authenticator but their own; organisation leads reset
+    those of their organisations' staff, except staff who lead a region or the nation.
+
+    Without a target, the question is whether the user resets anyone's at all.
+    """
+    if not user.is_authenticated:
+        return False
+    scope = scope_for(user)
+    if target is None:
+        return scope.national or scope.has_role(Role.ORGANISATION_LEAD)
+    if not isinstance(target, User) or target.pk == user.pk:
+        return False
+    if scope.national:
+        return True
+    if not scope.has_role(Role.ORGANISATION_LEAD):
+        return False
+    person = target.person
+    if person is None or person.organisation_id not in scope.organisation_ids:
+        return False
+    target_scope = build_scope(target)
+    return not (target_scope.national or target_scope.region_ids)
+
+
 rules.add_perm(Permission.MANAGE_API_TOKENS, manages_api_tokens_of)
+rules.add_perm(Permission.RESET_TWO_FACTOR, resets_two_factor_of)
 rules.add_perm(Permission.VIEW_AUDIT_LOG, is_national_lead)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from healthlead.accounts import views
+from healthlead.accounts import oidc_views, two_factor_views, views
 
 app_name = "accounts"
 
@@ -9,6 +9,18 @@ urlpatterns = [
     path("accounts/sign-in/", views.sign_in_view, name="sign_in"),
     path("accounts/sign-out/", views.sign_out_view, name="sign_out"),
     path("accounts/two-factor/", views.two_factor_view, name="two_factor"),
+    path("accounts/oidc/start/", oidc_views.oidc_start_view, name="oidc_start"),
+    path("accounts/oidc/callback/", oidc_views.oidc_callback_view, name="oidc_callback"),
+    path(
+        "accounts/reset-two-factor/",
+        two_factor_views.start_two_factor_reset_view,
+        name="start_two_factor_reset",
+    ),
+    path(
+        "accounts/reset-two-factor/<int:pk>/",
+        two_factor_views.reset_two_factor_view,
+        name="reset_two_factor",
+    ),
     path("accounts/reset-password/", views.reset_password_view, name="reset_password"),
     path(
         "accounts/reset-password/sent/",

@@ -33,7 +33,9 @@ from healthlead.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from healthlead.accounts.middleware import SSO_SECOND_FACTOR, second_factor_done
 from healthlead.accounts.models import ApiToken
+from healthlead.accounts.oidc_views import single_sign_on_link
 from healthlead.accounts.permissions import Permission
 from healthlead.accounts.scope import scope_for
 from healthlead.core.middleware import start_session_clock
@@ -86,7 +88,12 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/sign_in.jinja",
-        {"page_title": "Sign in", "form": form, "next": next_url},
+        {
+            "page_title": "Sign in",
+            "form": form,
+            "next": next_url,
+            "single_sign_on": single_sign_on_link(next_url),
+        },
     )
 
 
@@ -181,7 +188,7 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app (first time) or enter its current code."""
     user: Any = request.user
     next_url = _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
-    if user.is_verified():
+    if second_factor_done(request):
         return redirect(next_url)
     device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
     setting_up = device is None
@@ -212,7 +219,10 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
 @require_safe
 def show_account_view(request: HttpRequest) -> HttpResponse:
     """The user's details, roles and sign-in security."""
-    account = presenters.account_for(request.scope)  # type: ignore[attr-defined]
+    account = presenters.account_for(
+        request.scope,  # type: ignore[attr-defined]
+        second_factor_by_provider=request.session.get(SSO_SECOND_FACTOR) == request.user.pk,
+    )
     return render(
         request,
         "accounts/show_account.jinja",

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from healthlead.accounts.oidc_settings import oidc_settings_from_env
 from healthlead.config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "healthlead.appraisal",
     "healthlead.talent",
     "healthlead.programmes",
+    "healthlead.privacy",
     "healthlead.demo",
 ]
 
@@ -108,7 +110,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "healthlead.config.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "healthlead.config.jinja2.environment",
+            "context_processors": ["healthlead.privacy.context.retention_periods"],
+        },
     },
     {
         # Django's own templates (password reset email subject fallbacks, admin-free).
@@ -153,6 +158,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # OpenID Connect sign-in: answers only the callback, and only when OIDC_ENABLED.
+    "healthlead.accounts.oidc.OIDCBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -203,6 +210,30 @@ RATE_LIMITS = {
 # Two-factor sign-in (TOTP) for privileged roles.
 OTP_TOTP_ISSUER = "Healthlead"
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+
+# Optional single sign-on by OpenID Connect: on when HEALTHLEAD_OIDC_ISSUER is set, and then
+# every required HEALTHLEAD_OIDC_ variable must be (docs/security.md). The OIDC_RP_* and
+# OIDC_OP_* names are the ones mozilla-django-oidc reads.
+_oidc = oidc_settings_from_env(production=PRODUCTION)
+OIDC_ENABLED = _oidc.enabled
+OIDC_ISSUER = _oidc.issuer
+OIDC_PROVIDER_NAME = _oidc.provider_name
+OIDC_EMAIL_CLAIM = _oidc.email_claim
+OIDC_REQUIRE_VERIFIED_EMAIL = _oidc.require_verified_email
+OIDC_CREATE_USER = _oidc.create_users
+OIDC_MFA_ACR_VALUES = _oidc.mfa_acr_values
+OIDC_MFA_AMR_VALUES = _oidc.mfa_amr_values
+OIDC_RP_CLIENT_ID = _oidc.client_id
+OIDC_RP_CLIENT_SECRET = _oidc.client_secret
+OIDC_RP_SIGN_ALGO = _oidc.sign_algo
+OIDC_RP_SCOPES = _oidc.scopes
+OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc.authorization_endpoint
+OIDC_OP_TOKEN_ENDPOINT = _oidc.token_endpoint
+OIDC_OP_USER_ENDPOINT = _oidc.userinfo_endpoint
+OIDC_OP_JWKS_ENDPOINT = _oidc.jwks_endpoint
+OIDC_TIMEOUT = _oidc.timeout
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
 
 # Security headers. Production turns on HTTPS-only cookies and HSTS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -258,6 +289,11 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
+
+# Retention (docs/privacy.md): `manage.py apply_retention` removes what is older than these.
+RETENTION_STAFF_LEFT_YEARS = env_int("RETENTION_STAFF_LEFT_YEARS", 6, minimum=1)
+RETENTION_RATER_INVITATION_DAYS = env_int("RETENTION_RATER_INVITATION_DAYS", 90, minimum=1)
+RETENTION_STAFF_IMPORT_DAYS = env_int("RETENTION_STAFF_IMPORT_DAYS", 30, minimum=1)
 
 # Email: console locally, a file backend or SMTP from the environment.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

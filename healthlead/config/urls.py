@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("healthlead.appraisal.urls")),
     path("", include("healthlead.talent.urls")),
     path("", include("healthlead.programmes.urls")),
+    path("", include("healthlead.privacy.urls")),
     path("ims/case/v1p0/", include("healthlead.frameworks.case_urls")),
     path("api/v1/", api.urls),
 ]

@@ -285,7 +285,14 @@ def _load(responses_wanted: int, rng: np.random.Generator) -> dict[str, Any]:
         lines.append(f"{first_cycle + n}\t{text}\t1\t{now}\n")
     _text_copy("feedback_report", ["cycle_id", "data", "rule_version", "created_at"], lines)
     with connection.cursor() as cursor:
-        for table in ("feedback_answer", "feedback_response", "feedback_report"):
+        # As autovacuum would: every table the norms and alpha read has fresh statistics.
+        for table in (
+            "feedback_answer",
+            "feedback_response",
+            "feedback_report",
+            "feedback_feedbackcycle",
+            "feedback_cyclegroupminimum",
+        ):
             cursor.execute(f"VACUUM ANALYZE {table}")
     return {"cycles": cycles, "responses": len(response_ids), "answers": answers}
 

@@ -8,6 +8,7 @@ is followed in the templates by a table of the same figures.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -16,10 +17,11 @@ from typing import Any
 
 import matplotlib
 from django.core.cache import cache
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 matplotlib.use("Agg")
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
@@ -77,13 +79,10 @@ def clean_svg(svg: str, *, prefix: str, title: str) -> str:
     return f'{svg[:head]}<title id="{title_id}">{safe_title}</title>{svg[head:]}'
 
 
-def _draw_bars(
-    title: str, labels: list[str], series: list[tuple[str, str, list[float | None]]]
-) -> str:
+def _figure(labels: list[str], series: list[tuple[str, str, list[float | None]]]) -> Figure:
     rows = max(1, len(labels))
     height = 0.9 + rows * (0.22 * max(1, len(series)) + 0.25)
     figure = Figure(figsize=(7.2, height), dpi=72)
-    FigureCanvasSVG(figure)
     axes = figure.add_subplot()
     bar = 0.8 / max(1, len(series))
     for n, (key, name, values) in enumerate(series):
@@ -108,6 +107,14 @@ def _draw_bars(
         fontsize=9,
         frameon=False,
     )
+    return figure
+
+
+def _draw_bars(
+    title: str, labels: list[str], series: list[tuple[str, str, list[float | None]]]
+) -> str:
+    figure = _figure(labels, series)
+    FigureCanvasSVG(figure)
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "healthlead"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
@@ -126,7 +133,7 @@ def _wrap(label: str, width: int = 28) -> str:
     return "\n".join(lines[:3])
 
 
-def bar_chart(
+def bar_chart_svg(
     *, chart_id: str, title: str, labels: list[str], series: list[tuple[str, str, list[Any]]]
 ) -> Markup:
     """A horizontal bar chart on the 1-5 scale as inline SVG (missing values drawn empty)."""
@@ -139,8 +146,40 @@ def bar_chart(
     return Markup(svg)  # noqa: S704 (built here from matplotlib output and escaped text)
 
 
-def report_charts(view: dict[str, Any]) -> dict[str, Any]:
-    """The overview chart and one chart per domain, from the presenter's figures."""
+# The PDF has each chart as a PNG at print resolution: WeasyPrint draws an image far faster
+# than it parses and paints a matplotlib SVG of several hundred elements, and the figures
+# are in the table under each chart either way.
+PRINT_DPI = 200
+
+
+def _draw_png(labels: list[str], series: list[tuple[str, str, list[float | None]]]) -> str:
+    figure = _figure(labels, series)
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=PRINT_DPI, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def bar_chart_image(
+    *, chart_id: str, title: str, labels: list[str], series: list[tuple[str, str, list[Any]]]
+) -> Markup:
+    """The same chart as bar_chart_svg, as a PNG image for print (its title as the alt text)."""
+    key_source = json.dumps([chart_id, title, labels, series], sort_keys=True, default=str)
+    key = "feedback-chart-png:" + hashlib.sha256(key_source.encode()).hexdigest()
+    encoded = cache.get(key)
+    if encoded is None:
+        encoded = _draw_png(labels, series)
+        cache.set(key, encoded, CACHE_SECONDS)
+    alt = escape(title)
+    return Markup(  # noqa: S704 (base64 from matplotlib and escaped text)
+        f'<img class="hl-chart" alt="{alt}" src="data:image/png;base64,{encoded}">'
+    )
+
+
+def report_charts(view: dict[str, Any], *, for_print: bool = False) -> dict[str, Any]:
+    """The overview chart and one chart per domain, from the presenter's figures
+    (SVG for the page; PNG images for the PDF)."""
+    bar_chart = bar_chart_image if for_print else bar_chart_svg
     cols = view["columns"]
     overview = bar_chart(
         chart_id="chart-overview",

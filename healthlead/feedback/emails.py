@@ -61,15 +61,21 @@ def rater_message(
 
 
 def report_ready_message(
-    cycle: FeedbackCycle, *, to: str, for_facilitator: bool
+    cycle: FeedbackCycle, *, to: str, for_facilitator: bool, released: bool = False
 ) -> EmailMultiAlternatives:
-    """Tell the subject (or the facilitator, who sees it first) that a report is ready."""
+    """Tell the subject (or the facilitator, who sees it first) that a report is ready.
+
+    `released`: the facilitator has recorded the debrief, so the subject may now see it.
+    """
     context = {
         "subject_name": cycle.subject.full_name,
         "first_name": cycle.subject.first_name,
         "for_facilitator": for_facilitator,
+        "released": released,
         "facilitator_name": cycle.facilitator.display_name if cycle.facilitator else "",
-        "link": absolute(reverse("feedback:show_cycle", args=[cycle.pk])),
+        "link": absolute(
+            reverse("feedback:show_report" if released else "feedback:show_cycle", args=[cycle.pk])
+        ),
     }
     return _message("report_ready", context, [to])
 
@@ -102,3 +108,11 @@ def send_report_ready(cycle: FeedbackCycle) -> bool:
             return False
         message = report_ready_message(cycle, to=address, for_facilitator=False)
     return send(message)
+
+
+def send_report_released(cycle: FeedbackCycle) -> bool:
+    """Tell the subject that the facilitator has released their report after the debrief."""
+    address = subject_address(cycle)
+    if not address:
+        return False
+    return send(report_ready_message(cycle, to=address, for_facilitator=False, released=True))

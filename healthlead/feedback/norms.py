@@ -10,12 +10,16 @@ groups (other than self) in closed cycles, with listwise deletion (a response co
 for a domain only if it rated every item of it). Responses of groups below their
 minimum are left out, as everywhere else.
 
-Both read their rows in one streamed query and compute with NumPy, never row by row.
+Both start from aggregate queries (see docs/feedback-report.md): alpha from one pass over
+the answers that packs each response's ratings into a few integers; norms, on PostgreSQL,
+from the frozen reports' means gathered by comparison group in SQL. NumPy finishes both.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,8 +144,72 @@ class NormRow:
     percentiles: list[float]
 
 
+@contextmanager
+def _tuned_for_aggregates() -> Iterator[None]:
+    """A transaction whose big aggregates sort and hash in memory and skip JIT compiling
+    (on PostgreSQL: compiling these queries takes longer than running them)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '128MB'")
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+# On PostgreSQL the norms start from one aggregate: the latest closed report per subject
+# and questionnaire, its all-others means unpacked from the frozen JSON and gathered by
+# questionnaire, staff group, career stage and element or domain. Python then merges those
+# few groups into the three comparison levels and NumPy takes the percentiles as before.
+NORMS_SQL = """
+WITH latest AS (
+    SELECT DISTINCT ON (c.subject_id, c.questionnaire_id) c.questionnaire_id, r.data
+    FROM feedback_report r JOIN feedback_feedbackcycle c ON c.id = r.cycle_id
+    WHERE c.state IN ('closed', 'released')
+    ORDER BY c.subject_id, c.questionnaire_id, c.closed_at DESC, r.id DESC
+), means AS (
+    SELECT l.questionnaire_id, l.data -> 'subject' ->> 'staff_group' AS staff_group,
+           l.data -> 'subject' ->> 'career_stage' AS career_stage, m.kind,
+           CAST(m.key AS BIGINT) AS key, CAST(m.value AS DOUBLE PRECISION) AS value
+    FROM latest l CROSS JOIN LATERAL (
+        SELECT 'element' AS kind, key, value
+        FROM jsonb_each_text(l.data -> 'norm_inputs' -> 'elements')
+        UNION ALL
+        SELECT 'domain', key, value FROM jsonb_each_text(l.data -> 'norm_inputs' -> 'domains')
+    ) m
+)
+SELECT questionnaire_id, staff_group, career_stage, kind, key, array_agg(value)
+FROM means GROUP BY questionnaire_id, staff_group, career_stage, kind, key
+"""
+
+
+def _percentile_rows(values: dict[tuple[int, str, str, str, int], list[float]]) -> list[NormRow]:
+    """The stored percentiles of each comparison group with enough subjects."""
+    out = []
+    for (questionnaire_id, sg, cs, kind, key), series in values.items():
+        if len(series) < NORM_MINIMUM:
+            continue
+        pct = np.percentile(np.asarray(series, dtype=float), LEVELS)
+        out.append(
+            NormRow(questionnaire_id, sg, cs, kind, key, len(series), [float(p) for p in pct])
+        )
+    return out
+
+
 def compute_norms(report_ids: list[int] | None = None) -> list[NormRow]:
-    """Percentiles per comparison group, from one streamed query over frozen reports."""
+    """Percentiles per comparison group: from one aggregate query on PostgreSQL, else from
+    one streamed query over frozen reports."""
+    values: dict[tuple[int, str, str, str, int], list[float]] = defaultdict(list)
+    if report_ids is None and connection.vendor == "postgresql":
+        with _tuned_for_aggregates(), connection.cursor() as cursor:
+            cursor.execute(NORMS_SQL)
+            for questionnaire_id, staff_group, career_stage, kind, key, series in cursor:
+                for sg, cs in ((staff_group, career_stage), (staff_group, ""), ("", "")):
+                    values[(questionnaire_id, sg, cs, kind, int(key))].extend(series)
+        return _percentile_rows(values)
+    return _compute_norms_in_python(report_ids)
+
+
+def _compute_norms_in_python(report_ids: list[int] | None = None) -> list[NormRow]:
     ids = latest_report_ids() if report_ids is None else report_ids
     values: dict[tuple[int, str, str, str, int], list[float]] = defaultdict(list)
     rows = (
@@ -161,15 +229,7 @@ def compute_norms(report_ids: list[int] | None = None) -> list[NormRow]:
             for key, value in inputs[plural].items():
                 for sg, cs in ((staff_group, career_stage), (staff_group, ""), ("", "")):
                     values[(questionnaire_id, sg, cs, kind, int(key))].append(value)
-    out = []
-    for (questionnaire_id, sg, cs, kind, key), series in values.items():
-        if len(series) < NORM_MINIMUM:
-            continue
-        pct = np.percentile(np.asarray(series, dtype=float), LEVELS)
-        out.append(
-            NormRow(questionnaire_id, sg, cs, kind, key, len(series), [float(p) for p in pct])
-        )
-    return out
+    return _percentile_rows(values)
 
 
 @transaction.atomic
@@ -202,20 +262,16 @@ def refresh_norms(*, by: Actor) -> int:
 
 VISIBLE_RESPONSES_SQL = """
 SELECT r.id, c.questionnaire_id
-FROM feedback_response r
+FROM (
+    SELECT id, cycle_id, group_id, COUNT(*) OVER (PARTITION BY cycle_id, group_id) AS n
+    FROM feedback_response WHERE state = 'submitted'
+) r
 JOIN feedback_feedbackcycle c ON c.id = r.cycle_id
 JOIN feedback_ratergroup g ON g.id = r.group_id
-JOIN (
-    SELECT cycle_id, group_id, COUNT(*) AS n
-    FROM feedback_response WHERE state = 'submitted' GROUP BY cycle_id, group_id
-) k ON k.cycle_id = r.cycle_id AND k.group_id = r.group_id
 LEFT JOIN feedback_cyclegroupminimum m ON m.cycle_id = r.cycle_id AND m.group_id = r.group_id
-WHERE r.state = 'submitted' AND c.state IN ('closed', 'released') AND NOT g.is_self
-  AND k.n >= COALESCE(m.minimum, g.default_minimum)
+WHERE c.state IN ('closed', 'released') AND NOT g.is_self
+  AND r.n >= COALESCE(m.minimum, g.default_minimum)
 """
-
-# Each answer packed into two integers: the response, and item * 8 + rating (0: not observed).
-ANSWERS_SQL = "SELECT response_id, item_id * 8 + COALESCE(rating, 0) FROM feedback_answer"
 
 
 def _int_columns(sql: str, columns: int) -> list[np.ndarray]:
@@ -275,44 +331,72 @@ class DomainReliability:
     alpha: float | None
 
 
+# A response's ratings packed into integers in SQL, so one pass over the answers (grouped by
+# response, in the order of the response index) sends a few integers a response rather than
+# a row an answer: 3 bits an item (1-5; 0: not observed or not answered), at bit
+# 3 * (order % PACK) of word order // PACK, where order is the item's place in its
+# questionnaire. 21 x 3 bits = 63: a word fits a signed 64-bit integer.
+PACK = 21
+
+
+def _packed_ratings_sql(words: int) -> str:
+    """Each visible response, its questionnaire and its ratings as `words` packed integers
+    (all 0 for a response with no answers)."""
+    # The fields never overlap, so a sum is the same as a bitwise or; PostgreSQL's BIT_OR
+    # stays in 64-bit integers where its SUM would widen to numeric.
+    add = "BIT_OR" if connection.vendor == "postgresql" else "SUM"
+    packed = ", ".join(
+        f'{add}(CAST(a.rating AS BIGINT) << (3 * (i."order" % {PACK}))) '
+        f'FILTER (WHERE i."order" / {PACK} = {word}) AS w{word}'
+        for word in range(words)
+    )
+    columns = ", ".join(f"COALESCE(p.w{word}, 0)" for word in range(words))
+    # Only this module's constants and integers reach the text: nothing from a user.
+    return (
+        f"SELECT v.id, v.questionnaire_id, {columns} "  # noqa: S608
+        f"FROM ({VISIBLE_RESPONSES_SQL}) AS v LEFT JOIN ("
+        f"SELECT a.response_id, {packed} FROM feedback_answer a "
+        "JOIN feedback_questionnaireitem i ON i.id = a.item_id GROUP BY a.response_id"
+        ") AS p ON p.response_id = v.id"
+    )
+
+
 def compute_reliability() -> list[DomainReliability]:
-    """Alpha per questionnaire domain over visible responses (two streamed queries)."""
-    response_ids, questionnaire_ids = _int_columns(VISIBLE_RESPONSES_SQL, 2)
+    """Alpha per questionnaire domain over visible responses: one aggregate query, then
+    NumPy over one row of ratings a response."""
+    with _tuned_for_aggregates():
+        return _compute_reliability()
+
+
+def _compute_reliability() -> list[DomainReliability]:
     items = list(
         QuestionnaireItem.objects.values_list(
-            "pk", "questionnaire_id", "element__domain_id"
+            "questionnaire_id", "order", "element__domain_id"
         ).order_by("questionnaire_id", "order")
     )
-    if not len(response_ids) or not items:
+    if not items:
         return []
-    # Column of each item within its questionnaire, and each questionnaire's domains.
-    column: dict[int, int] = {}
-    domains: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    width: dict[int, int] = defaultdict(int)
-    for pk, questionnaire_id, domain_id in items:
-        column[pk] = width[questionnaire_id]
-        domains[questionnaire_id][domain_id].append(width[questionnaire_id])
-        width[questionnaire_id] += 1
-    answer_response, packed = _int_columns(ANSWERS_SQL, 2)
-    answer_item, rating = packed // 8, packed % 8
-    # Row of each visible response (-1: not visible), by response id.
-    row_of = np.full(int(max(response_ids.max(), answer_response.max(initial=0))) + 1, -1)
-    row_of[response_ids] = np.arange(len(response_ids))
-    item_column = np.full(max(column) + 1, -1)
-    item_column[list(column)] = list(column.values())
-    keep = row_of[answer_response] >= 0
-    keep &= answer_item < len(item_column)
-    rows = row_of[answer_response[keep]]
-    cols = item_column[answer_item[keep]]
-    values = rating[keep]
-    ok = cols >= 0
-    matrix = np.zeros((len(response_ids), max(width.values())), dtype=np.int8)
-    matrix[rows[ok], cols[ok]] = values[ok]
+    words = max(order for _, order, _ in items) // PACK + 1
+    _, questionnaire_ids, *packed = _int_columns(_packed_ratings_sql(words), 2 + words)
+    if not len(questionnaire_ids):
+        return []
+    word_table = np.stack(packed, axis=1)
+    # Each questionnaire's items in order, by domain (as columns of its own matrix).
+    by_questionnaire: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for questionnaire_id, order, domain_id in items:
+        by_questionnaire[questionnaire_id].append((order, domain_id))
     out = []
-    for questionnaire_id, by_domain in domains.items():
-        mine = matrix[questionnaire_ids == questionnaire_id]
-        for domain_id, columns in by_domain.items():
-            block = mine[:, columns]
+    for questionnaire_id, entries in by_questionnaire.items():
+        mine = word_table[questionnaire_ids == questionnaire_id]
+        matrix = np.stack(
+            [(mine[:, order // PACK] >> (3 * (order % PACK))) & 7 for order, _ in entries],
+            axis=1,
+        ).astype(np.int8)
+        columns: dict[int, list[int]] = defaultdict(list)
+        for column, (_, domain_id) in enumerate(entries):
+            columns[domain_id].append(column)
+        for domain_id, domain_columns in columns.items():
+            block = matrix[:, domain_columns]
             complete = block[(block > 0).all(axis=1)].astype(float)
             alpha = cronbach_alpha(complete) if len(complete) >= ALPHA_MINIMUM else None
             out.append(DomainReliability(questionnaire_id, domain_id, len(complete), alpha))

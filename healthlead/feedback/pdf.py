@@ -28,9 +28,11 @@ HIDE_INPUTS = CSS(string="input[type=hidden], form { display: none !important; }
 
 
 class StaticFilesOnly(URLFetcher):
-    """Serve /assets/... from the static files on disk; refuse everything else."""
+    """Serve /assets/... from the static files on disk and read data: URLs; refuse the rest."""
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):  # inline images (the charts): nothing is fetched
+            return super().fetch(url, headers)
         path = urlsplit(url).path
         if path.startswith(settings.STATIC_URL):
             found = finders.find(path.removeprefix(settings.STATIC_URL))

@@ -55,7 +55,21 @@ def record_debrief(
         target=cycle,
         detail={"debrief": debrief.pk, "held_on": held_on.isoformat()},
     )
+    cycle_id = cycle.pk
+    transaction.on_commit(lambda: _send_report_released(cycle_id))
     return debrief
+
+
+def _send_report_released(cycle_id: int) -> None:
+    from healthlead.feedback import emails
+
+    cycle = (
+        FeedbackCycle.objects.select_related("subject", "subject__user", "facilitator")
+        .filter(pk=cycle_id)
+        .first()
+    )
+    if cycle is not None:
+        emails.send_report_released(cycle)
 
 
 @transaction.atomic

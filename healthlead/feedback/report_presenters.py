@@ -7,10 +7,12 @@ leave this module; a facilitator's redaction form uses the random `ref` instead.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from healthlead.core import csvsafe
+from healthlead.core.formatting import nhs_date
 from healthlead.feedback.anonymity import GAP_THRESHOLD
 from healthlead.feedback.models import Comment, Report
 
@@ -92,6 +94,14 @@ def _cells(row: dict[str, Any], cols: list[Column], *, element: bool = False) ->
             value = row["groups"].get(col.key)
             out.append(value["mean"] if element and value is not None else value)
     return out
+
+
+def _day(iso: str | None) -> str:
+    """A frozen ISO date as the report prints it: 27 November 2026."""
+    try:
+        return nhs_date(dt.date.fromisoformat(iso)) if iso else ""
+    except ValueError:
+        return iso or ""
 
 
 def present_report(report: Report, *, for_facilitator: bool = False) -> dict[str, Any]:
@@ -184,6 +194,7 @@ def present_report(report: Report, *, for_facilitator: bool = False) -> dict[str
     return {
         "subject": data["subject"],
         "cycle": data["cycle"],
+        "frozen_on": _day(data["cycle"].get("frozen_on")),
         "rule_version": data["rule_version"],
         "columns": cols,
         "group_status": group_status(data),

@@ -45,13 +45,15 @@ def _breadcrumbs(cycle: FeedbackCycle) -> list[dict[str, str]]:
     ]
 
 
-def _report_context(request: HttpRequest, cycle: FeedbackCycle) -> dict[str, Any]:
+def _report_context(
+    request: HttpRequest, cycle: FeedbackCycle, *, for_print: bool = False
+) -> dict[str, Any]:
     can_redact = request.user.has_perm(Permission.REDACT_FEEDBACK_COMMENT, cycle)
     view = report_presenters.present_report(cycle.report, for_facilitator=can_redact)
     return {
         "cycle": cycle,
         "view": view,
-        "charts": charts.report_charts(view),
+        "charts": charts.report_charts(view, for_print=for_print),
         "score": report_presenters.score,
         "signed": report_presenters.signed,
         "can_redact": can_redact,
@@ -82,7 +84,7 @@ def show_report_view(request: HttpRequest, cycle: FeedbackCycle) -> HttpResponse
 def download_report_pdf_view(request: HttpRequest, cycle: FeedbackCycle) -> HttpResponse:
     """The same report as a PDF."""
     _audit_read(request, cycle, "downloaded_pdf")
-    context = _report_context(request, cycle)
+    context = _report_context(request, cycle, for_print=True)
     context.update({"can_redact": False, "can_add_goals": False, "for_print": True})
     context["page_title"] = f"360 feedback report: {cycle.subject.full_name}"
     body = pdf.render_pdf("feedback/print_report.jinja", context)

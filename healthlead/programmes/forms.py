@@ -638,6 +638,10 @@ class BursaryDecisionForm(forms.Form):
     )
 
 
+class CompletionForm(forms.Form):
+    completed_on = DateBoxesField(what="the day they completed it", label="Completed on")
+
+
 class OfferResponseForm(forms.Form):
     decision = forms.ChoiceField(
         label="Do you accept this place?",

@@ -10,17 +10,20 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from healthlead.accounts.decorators import permission_required
 from healthlead.accounts.models import User
 from healthlead.accounts.permissions import Permission
+from healthlead.core.formatting import nhs_date
 from healthlead.core.pagination import paginate
 from healthlead.feedback.forms import date_input_params
 from healthlead.people.models import StaffGroup
 from healthlead.programmes import (
     actions,
     application_actions,
+    enrolment_actions,
     fairness,
     presenters,
     queries,
@@ -30,6 +33,7 @@ from healthlead.programmes.actions import ProgrammeError
 from healthlead.programmes.forms import (
     AppealDecisionForm,
     BursaryDecisionForm,
+    CompletionForm,
     ConfirmForm,
     IntakeForm,
     PanelMemberForm,
@@ -38,6 +42,7 @@ from healthlead.programmes.forms import (
 from healthlead.programmes.models import (
     Appeal,
     BursaryRequest,
+    EnrolmentHandOff,
     Intake,
     IntakeQuota,
     PanelMember,
@@ -69,6 +74,10 @@ def _load_bursary(pk: int, **_: Any) -> BursaryRequest | None:
 
 def _load_appeal(pk: int, **_: Any) -> Appeal | None:
     return queries.appeal_detail(pk)
+
+
+def _load_enrolment(pk: int, **_: Any) -> EnrolmentHandOff | None:
+    return queries.enrolment_detail(pk)
 
 
 def _crumbs(intake: Intake | None = None) -> list[dict[str, str]]:
@@ -225,6 +234,7 @@ def show_intake_view(request: HttpRequest, intake: Intake) -> HttpResponse:
             "group_labels": GROUP_LABELS,
             "budget_rows": presenters.budget_rows(queries.budget(intake)),
             "appeals": queries.appeals_of(intake),
+            "enrolments": queries.enrolments_of(intake),
             "readiness": problems,
             "needs_partner": intake.version.tier.panel_needs_partner,
             "may_moderate": user.has_perm(Permission.MODERATE_SCORES, intake),
@@ -607,6 +617,65 @@ def decide_appeal_view(request: HttpRequest, appeal: Appeal) -> HttpResponse:
             "form": form,
             "button_text": "Record the outcome",
             "breadcrumbs": _crumbs(application.intake),
+        },
+        status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(Permission.MANAGE_INTAKE, _load_enrolment)
+def record_completion_view(request: HttpRequest, enrolment: EnrolmentHandOff) -> HttpResponse:
+    """Record that a participant completed the programme; it goes into their development plan."""
+    form = CompletionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                enrolment_actions.record_completion(
+                    enrolment=enrolment,
+                    completed_on=form.cleaned_data["completed_on"],
+                    by=request.user,
+                )
+            except ProgrammeError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"{enrolment.person.full_name}'s completion is recorded and added to their "
+                    "development plan.",
+                )
+                return redirect("programmes:show_intake", enrolment.intake_id)
+    summary = [
+        {"key": {"text": "Participant"}, "value": {"text": enrolment.person.full_name}},
+        {"key": {"text": "Programme"}, "value": {"text": enrolment.version.programme.name}},
+        {
+            "key": {"text": "Place accepted"},
+            "value": {"text": nhs_date(timezone.localtime(enrolment.created_at).date())},
+        },
+        {
+            "key": {"text": "Completed"},
+            "value": {"text": nhs_date(enrolment.completed_on, empty="Not yet recorded")},
+        },
+    ]
+    return _page(
+        request,
+        {
+            "page_title": "Record a completion",
+            "caption": enrolment.intake.name,
+            "intro": [
+                "The completion is added as evidence to every action in their development plan "
+                "that names this programme, and those actions are marked done."
+            ],
+            "summary_rows": summary,
+            "form": form if enrolment.completed_on is None else None,
+            "date_fields": {
+                "completed_on": date_input_params(
+                    form["completed_on"], legend="Completed on", hint="For example, 27 11 2026."
+                )
+            },
+            "button_text": "Record the completion",
+            "breadcrumbs": _crumbs(enrolment.intake),
         },
         status,
     )

@@ -832,6 +832,10 @@ class EnrolmentHandOff(models.Model):
         null=True, blank=True, help_text="When delivery booked the person into a cohort"
     )
     delivery_reference = models.CharField(max_length=100, blank=True)
+    completed_on = models.DateField(
+        null=True, blank=True, help_text="When the person completed the programme"
+    )
+    completion_recorded_by_label = models.CharField(max_length=200, blank=True, db_default="")
 
     class Meta:
         ordering = ["intake", "created_at", "pk"]

@@ -320,6 +320,27 @@ def budget(intake: Intake) -> Budget:
     )
 
 
+def enrolments_of(intake: Intake) -> list[Any]:
+    """The places taken up in an intake, with the person, by name."""
+    from healthlead.programmes.models import EnrolmentHandOff
+
+    return list(
+        EnrolmentHandOff.objects.filter(intake=intake)
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+
+
+def enrolment_detail(pk: int) -> Any:
+    from healthlead.programmes.models import EnrolmentHandOff
+
+    return (
+        EnrolmentHandOff.objects.select_related("person", "intake", "version__programme")
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def appeals_of(intake: Intake) -> list[Any]:
     from healthlead.programmes.models import Appeal
 

@@ -23,6 +23,7 @@ from healthlead.programmes.models import (
     BursaryRequest,
     ConflictDeclaration,
     Endorsement,
+    EnrolmentHandOff,
     FundingConfirmation,
     Intake,
     IntakeQuota,
@@ -78,7 +79,7 @@ def manages_intake(user: Any, intake: Any) -> bool:
         return True
     if isinstance(intake, PanelMember):
         intake = intake.panel.intake
-    if isinstance(intake, IntakeQuota):
+    if isinstance(intake, IntakeQuota | EnrolmentHandOff):
         intake = intake.intake
     if isinstance(intake, Appeal | BursaryRequest):
         intake = intake.application

@@ -373,6 +373,17 @@ def _offer_deadline(intake: Intake, today: dt.date) -> dt.date:
     return today + dt.timedelta(days=intake.offer_days)
 
 
+ALLOCATION_FIELDS = [
+    "score",
+    "criterion_scores",
+    "shortlisted",
+    "rank",
+    "explanation",
+    "offered_at",
+    "state",
+]
+
+
 @transaction.atomic
 def allocate_places(*, intake: Intake, by: Actor, today: dt.date | None = None) -> AllocationRun:
     """Rank the eligible applications by moderated score and allocate the places within the
@@ -388,12 +399,13 @@ def allocate_places(*, intake: Intake, by: Actor, today: dt.date | None = None) 
         raise ProgrammeError("This intake cannot move to ranking yet: " + problems[0], problems)
     criteria = list(intake.version.criteria.all())
     weights = {c.pk: c.weight for c in criteria}
+    # Only the fields read or written here: an intake can hold thousands of applications.
     applications = list(
         Application.objects.filter(intake=intake, state=Application.State.ELIGIBLE)
         .select_related("person")
+        .only(*ALLOCATION_FIELDS, "intake_id", "person__staff_group")
         .order_by("pk")
     )
-    list(PanelMember.objects.filter(panel__intake=intake))
     conflicts: dict[int, set[int]] = defaultdict(set)
     for member_id, application_id in ConflictDeclaration.objects.filter(
         application__intake=intake
@@ -473,10 +485,7 @@ def allocate_places(*, intake: Intake, by: Actor, today: dt.date | None = None) 
             changes.append(
                 move_application(application, Application.State.WAITING_LIST, by=by, save=False)
             )
-    bulk.update_rows(
-        applications,
-        ["score", "criterion_scores", "shortlisted", "rank", "explanation", "offered_at", "state"],
-    )
+    bulk.update_rows(applications, ALLOCATION_FIELDS)
     ApplicationStateChange.objects.bulk_create(changes, batch_size=1000)
     Offer.objects.bulk_create(offers, batch_size=1000)
     move_intake(intake, Intake.State.OFFERS, by=by, note=f"{len(offers)} offers made")

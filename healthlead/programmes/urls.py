@@ -112,6 +112,11 @@ urlpatterns = [
     ),
     path("bursaries/<int:pk>/", intake_views.decide_bursary_view, name="decide_bursary"),
     path("appeals/<int:pk>/", intake_views.decide_appeal_view, name="decide_appeal"),
+    path(
+        "enrolments/<int:pk>/completion/",
+        intake_views.record_completion_view,
+        name="record_completion",
+    ),
     # Applying
     path("applications/", application_views.list_applications_view, name="list_applications"),
     path(

@@ -528,7 +528,9 @@ def refresh_pool_entry(*, person: Person, by: Actor) -> PoolEntry | None:
     released 360 reports)."""
     with transaction.atomic():
         person = Person.objects.select_related("organisation").get(pk=person.pk)
-        profile = TalentProfile.objects.filter(person=person).first()
+        # Locked, so a refresh racing a withdrawal waits for it and then sees it: a row built
+        # from the profile as it was before would put the person back into every search.
+        profile = TalentProfile.objects.select_for_update().filter(person=person).first()
         if profile is None or not profile.in_pool or person.status != Person.Status.ACTIVE:
             PoolEntry.objects.filter(person=person).delete()
             return None
@@ -566,17 +568,18 @@ def refresh_pool_entry(*, person: Person, by: Actor) -> PoolEntry | None:
 def refresh_all_pool_entries(*, by: Actor, batch: int = 500) -> int:
     """Rebuild every search row (one transaction per person, so a long run holds no locks)."""
     count = 0
-    ids = list(
-        TalentProfile.objects.filter(consent_given_at__isnull=False, withdrawn_at__isnull=True)
-        .values_list("person_id", flat=True)
-        .order_by("person_id")
-    )
-    stale = list(PoolEntry.objects.exclude(person_id__in=ids).values_list("person_id", flat=True))
+    in_pool = TalentProfile.objects.filter(
+        consent_given_at__isnull=False, withdrawn_at__isnull=True
+    ).values_list("person_id", flat=True)
+    ids = list(in_pool.order_by("person_id"))
     for start in range(0, len(ids), batch):
         for person in Person.objects.filter(pk__in=ids[start : start + batch]):
             refresh_pool_entry(person=person, by=by)
             count += 1
-    removed = PoolEntry.objects.filter(person_id__in=stale).delete()[0] if stale else 0
+    # Rows of anyone not in the pool now (judged now, not when the run began, so someone who
+    # joined during a long run keeps the row their joining made).
+    _, deleted = PoolEntry.objects.exclude(person_id__in=in_pool).delete()
+    removed = deleted.get(PoolEntry._meta.label, 0)
     audit.record("talent.pool.refreshed", by=by, detail={"entries": count, "removed": removed})
     return count
 
@@ -671,7 +674,8 @@ def add_to_shortlist(
 ) -> ShortlistEntry:
     """Put someone in the pool on a shortlist (only people still in the pool)."""
     note = _text(note, limit=1000, what="the note")
-    if not PoolEntry.objects.filter(pk=entry.pk).exists():
+    # Locked, so a withdrawal at the same moment waits and then ends this place too.
+    if not PoolEntry.objects.select_for_update().filter(pk=entry.pk).values_list("pk").first():
         raise TalentError("This person is no longer in the talent pool.")
     try:
         with transaction.atomic():

@@ -360,10 +360,8 @@ class PoolEntryScore(models.Model):
 
     class Meta:
         ordering = ["entry", "domain_key"]
-        indexes = [
-            models.Index(fields=["domain_key", "score", "entry"], name="pool_score_idx"),
-            models.Index(fields=["entry"], name="pool_score_entry_idx"),
-        ]
+        # The foreign key's own index serves lookups by entry.
+        indexes = [models.Index(fields=["domain_key", "score", "entry"], name="pool_score_idx")]
 
 
 class PoolEntryProgramme(models.Model):
@@ -376,10 +374,8 @@ class PoolEntryProgramme(models.Model):
 
     class Meta:
         ordering = ["entry", "-completed_on"]
-        indexes = [
-            models.Index(fields=["programme_key", "entry"], name="pool_programme_idx"),
-            models.Index(fields=["entry"], name="pool_programme_entry_idx"),
-        ]
+        # The foreign key's own index serves lookups by entry.
+        indexes = [models.Index(fields=["programme_key", "entry"], name="pool_programme_idx")]
 
 
 class PoolSearch(models.Model):

@@ -41,7 +41,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 667}
 # Generous, for a busy CI machine: a passing test never waits this long.
 TIMEOUT_MS = 20_000
-expect.set_options(timeout=10_000)
+expect.set_options(timeout=TIMEOUT_MS)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-results"
 
 

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -126,8 +127,10 @@ def cast(db: Any) -> dict[str, Any]:
 
 
 def _switch(page: Page, user: Any) -> None:
+    """Sign in as someone else; their home page is checked too."""
     page.context.clear_cookies()
     sign_in(page, user)
+    assert_accessible(page)
 
 
 def _score(page: Page, intake: Any, user: Any, score: str) -> None:
@@ -145,6 +148,7 @@ def _score(page: Page, intake: Any, user: Any, score: str) -> None:
         group.get_by_role("radio", name=re.compile(f"^{score}:")).check()
     page.get_by_role("button", name="Send my scores").click()
     expect(page.locator("main")).to_contain_text("Your scores are sent.")
+    assert_accessible(page)
 
 
 def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, cast) -> None:
@@ -152,6 +156,7 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
 
     # The midwife finds the programme from her home page and checks the gates.
     sign_in(page, cast["midwife"])
+    assert_accessible(page)
     page.get_by_role("link", name="Leadership programmes", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Leadership programmes")
     assert_accessible(page)
@@ -174,6 +179,7 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
     assert_accessible(page)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("inclusion bursary")
+    assert_accessible(page)
     page.get_by_role("radio", name="No").check()
     assert_accessible(page)
     page.get_by_role("button", name="Continue").click()
@@ -188,7 +194,11 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
     )
     assert_accessible(page)
 
-    # Her manager has a task, reads the application and endorses it.
+    # Her manager is emailed and has a task; she reads the application and endorses it.
+    manager_email = cast["manager"].person.work_email
+    to_manager = [m for m in mail.outbox if manager_email in m.to]
+    assert len(to_manager) == 1, [m.to for m in mail.outbox]
+    assert "Rosie Quinn has applied to Mary Seacole" in to_manager[0].body
     _switch(page, cast["manager"])
     expect(page.locator("main")).to_contain_text("1 waiting for your answer.")
     page.get_by_role("link", name="Applications to endorse").click()
@@ -200,6 +210,7 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
     page.get_by_role("radio", name="Yes, I endorse it").check()
     page.get_by_role("button", name="Send your answer").click()
     expect(page.locator("main")).to_contain_text("Your answer is recorded. Thank you.")
+    assert_accessible(page)
 
     # Her employer's education lead confirms funding.
     _switch(page, cast["org_lead"])
@@ -211,6 +222,7 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
     page.get_by_role("radio", name="Yes, we will fund it").check()
     page.get_by_role("button", name="Send the answer").click()
     expect(page.locator("main")).to_contain_text("Your answer is recorded.")
+    assert_accessible(page)
 
     # The regional lead closes applications: the sift finds her eligible.
     _switch(page, cast["regional_lead"])
@@ -229,6 +241,7 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
     expect(page.locator("main")).to_contain_text(
         "Applications are closed and eligibility is checked."
     )
+    assert_accessible(page)
 
     # The panel, with a patient partner, scores her application, each on their own.
     _score(page, intake, cast["panellist"], "4")
@@ -241,6 +254,7 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
     # Places are allocated, and the ranking explains why.
     _switch(page, cast["regional_lead"])
     page.goto(f"/intakes/{intake.pk}/")
+    assert_accessible(page)
     page.get_by_role("button", name="Rank and make offers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Rank the applications and make offers?"
@@ -248,6 +262,7 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
     assert_accessible(page)
     page.get_by_role("button", name="Rank and make offers").click()
     expect(page.locator("main")).to_contain_text("Places are allocated and offers made.")
+    assert_accessible(page)
     page.get_by_role("link", name=re.compile("See the ranking")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Ranking: {intake.name}")
     expect(page.locator("main")).to_contain_text("Allocated a place: ranked 1 of 1")
@@ -272,7 +287,9 @@ def test_a_midwife_applies_is_endorsed_scored_offered_and_accepts(page: Page, ca
 
 def test_a_doctor_who_fails_a_gate_sees_why(page: Page, cast) -> None:
     sign_in(page, cast["doctor"])
+    assert_accessible(page)
     page.goto("/programmes/mary-seacole/")
+    assert_accessible(page)
     page.get_by_role("link", name="Check whether you meet the entry gates").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Can you apply to Mary Seacole?")
     expect(page.locator("main")).to_contain_text("You cannot apply yet")

@@ -89,6 +89,49 @@ def test_report_ready_goes_to_the_subject_when_there_is_no_facilitator(
     assert "<h1" in mail.outbox[0].alternatives[0][0]
 
 
+def test_the_subject_is_emailed_when_the_debrief_releases_the_report(
+    settings, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from healthlead.feedback import report_actions
+
+    facilitator = facilitator_user()
+    cycle, tokens = launched_cycle(django_capture_on_commit_callbacks, facilitator=facilitator)
+    for email in ("peer1@nhs.example", "peer2@nhs.example", "peer3@nhs.example"):
+        respond(tokens[email])
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.close_cycle(cycle=cycle, by=cycle.started_by)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report_actions.record_debrief(cycle=cycle, held_on=timezone.localdate(), by=facilitator)
+    assert [m.to for m in mail.outbox] == [[cycle.started_by.email]]
+    message = mail.outbox[0]
+    assert message.subject == "Your 360 feedback report is ready"
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL
+    assert f"{facilitator.display_name} has recorded your feedback session" in message.body
+    link = f"{settings.SITE_URL}/feedback/cycles/{cycle.pk}/report/"
+    assert link in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert f'href="{link}"' in html
+    assert "<p>" not in message.body
+
+
+def test_no_release_email_when_the_debrief_is_refused(django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from healthlead.feedback import report_actions
+    from healthlead.feedback.report import ReportError
+
+    facilitator = facilitator_user()
+    cycle, _ = launched_cycle(django_capture_on_commit_callbacks, facilitator=facilitator)
+    mail.outbox.clear()
+    with pytest.raises(ReportError), django_capture_on_commit_callbacks(execute=True):
+        report_actions.record_debrief(cycle=cycle, held_on=timezone.localdate(), by=facilitator)
+    assert mail.outbox == []
+
+
 def test_a_mail_server_failure_is_logged_not_shown(
     monkeypatch, caplog, django_capture_on_commit_callbacks
 ):

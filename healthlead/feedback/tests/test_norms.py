@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import random
+import statistics
 
 import numpy as np
 import pytest
@@ -141,3 +143,80 @@ def test_instrument_statistics_page_is_for_national_leads_only(client):
     page = client.get(url).content.decode()
     assert "Domain 1" in page
     assert "Too few responses" in page  # 4 complete responses: fewer than 30
+
+
+def _plain_alpha(rows: list[list[int]]) -> float | None:
+    """Cronbach's alpha as a textbook writes it, with the statistics module."""
+    k = len(rows[0])
+    if k < 2 or len(rows) < 2:
+        return None
+    items = sum(statistics.variance([row[i] for row in rows]) for i in range(k))
+    total = statistics.variance([sum(row) for row in rows])
+    return None if total == 0 else k / (k - 1) * (1 - items / total)
+
+
+def test_norms_and_alpha_match_a_plain_python_computation(monkeypatch):
+    """The aggregate queries give what a plain reading of every answer and report gives.
+
+    The second domain has 23 items, so its ratings span two of the packed words.
+    """
+    monkeypatch.setattr(norms, "ALPHA_MINIMUM", 2)
+    rng = random.Random(7)
+    instrument = make_questionnaire(((3, 2), (12, 11)))
+    stages = [CareerStage.EARLY_CAREER, CareerStage.SENIOR]
+    cycles = []
+    for n in range(34):
+        user = UserFactory(
+            person__staff_group=StaffGroup.NURSES if n % 3 else StaffGroup.DOCTORS,
+            person__career_stage=stages[n % 2],
+        )
+        cycle = open_cycle(instrument, subject_user=user)
+        groups = ["self", "line_manager"] + ["peers"] * (2 + n % 3) + ["patients_carers"] * 2
+        for group in groups:
+            ratings = [None if rng.random() < 0.04 else rng.randint(1, 5) for _ in instrument.items]
+            submit(cycle, group, ratings, instrument=instrument)
+        cycles.append(close(cycle) if n < 32 else cycle)  # two cycles stay open
+
+    # Alpha: every answer of every visible response (closed cycle, not self, group at its
+    # minimum: peers only when 3 or more answered; line manager; never 2 patients).
+    expected_rows: dict[int, list[list[int]]] = {d.pk: [] for d in instrument.domains}
+    for cycle in cycles[:32]:
+        for response in cycle.responses.select_related("group"):
+            count = cycle.responses.filter(group=response.group).count()
+            minimum = cycle.minimums.get(group=response.group).minimum
+            if response.group.is_self or count < minimum:
+                continue
+            ratings = {a.item_id: a.rating for a in response.answers.all()}
+            for domain in instrument.domains:
+                row = [ratings.get(i.pk) for i in instrument.items if i.element.domain == domain]
+                if all(r is not None for r in row):
+                    expected_rows[domain.pk].append(row)
+    results = {r.domain_id: r for r in norms.compute_reliability()}
+    assert set(results) == set(expected_rows)
+    for domain_id, rows in expected_rows.items():
+        assert results[domain_id].responses == len(rows) > 2
+        assert results[domain_id].alpha == pytest.approx(_plain_alpha(rows), abs=1e-12)
+
+    # Norms: the all-others means of each closed cycle's report, in each comparison group.
+    series: dict[tuple[str, str, str, int], list[float]] = {}
+    for cycle in cycles[:32]:
+        data = cycle.report.data
+        subject = data["subject"]
+        for kind, plural in (("element", "elements"), ("domain", "domains")):
+            for key, value in data["norm_inputs"][plural].items():
+                for level in (
+                    (subject["staff_group"], subject["career_stage"]),
+                    (subject["staff_group"], ""),
+                    ("", ""),
+                ):
+                    series.setdefault((*level, kind, int(key)), []).append(value)
+    expected = {
+        key: [min(values), *statistics.quantiles(values, n=20, method="inclusive"), max(values)]
+        for key, values in series.items()
+        if len(values) >= norms.NORM_MINIMUM
+    }
+    computed = {(r.staff_group, r.career_stage, r.kind, r.key): r for r in norms.compute_norms()}
+    assert set(computed) == set(expected)
+    assert {k: r.subjects for k, r in computed.items()} == dict.fromkeys(expected, 32)
+    for key, percentiles in expected.items():
+        assert computed[key].percentiles == pytest.approx(percentiles, abs=1e-9)

@@ -274,6 +274,23 @@ def test_pdf_is_a_pdf_of_the_same_report_without_hidden_inputs(client, instrumen
     assert "Zephyrine Quarrington" in html
 
 
+def test_pdf_charts_are_titled_png_images_that_the_pdf_draws(client, instrument):
+    from healthlead.feedback import charts, report_presenters
+
+    subject = UserFactory()
+    cycle = _closed_cycle(instrument, subject_user=subject)
+    view = report_presenters.present_report(cycle.report)
+    printed = charts.report_charts(view, for_print=True)
+    html = str(printed["overview"]) + "".join(str(c) for c in printed["domains"].values())
+    images = re.findall(r'<img class="hl-chart" alt="([^"]+)" src="data:image/png;base64,', html)
+    assert images[0] == "Self and all others, by domain"
+    assert len(images) == 1 + len(instrument.domains)
+    assert "<svg" not in html
+    body = _login(client, subject).get(reverse("feedback:download_report_pdf", args=[cycle.pk]))
+    # Each chart is drawn in the PDF (a refused image would be silently left out).
+    assert body.content.count(b"/Subtype /Image") >= len(images)
+
+
 def _pdf_strings(body: bytes) -> str:
     """The PDF's inflated streams and literal strings (titles may be UTF-16), as text."""
     chunks = [body]

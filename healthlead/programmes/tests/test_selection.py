@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from healthlead.accounts.tests.factories import UserFactory
@@ -32,9 +33,11 @@ from healthlead.programmes.tests.helpers import (
     SYSTEM,
     apply,
     complete,
+    evidence,
     load_curriculum,
     open_intake,
     score_all,
+    version,
 )
 
 
@@ -343,6 +346,44 @@ def test_accepting_an_offer_hands_the_place_to_delivery(scene):
     assert handoff.version_id == intake.version_id
 
 
+def test_modules_exempted_by_recognised_prior_learning_go_with_the_hand_off(scene):
+    modules = list(version("mary-seacole").modules.all())
+    person = scene.applicants[0]
+    recognised = actions.claim_prior_learning(
+        person=person,
+        kind="professional_qualification",
+        title="ILM Level 5",
+        upload=evidence(),
+        by=scene.users[0],
+    )
+    actions.decide_prior_learning(
+        claim=recognised, outcome="partial", modules=modules[:1], reasons="Same content.", by=SYSTEM
+    )
+    # A second claim partly recognised, then not recognised on review: no exemption remains.
+    reviewed = actions.claim_prior_learning(
+        person=person, kind="experience", title="Ward manager", upload=evidence(), by=scene.users[0]
+    )
+    actions.decide_prior_learning(
+        claim=reviewed, outcome="partial", modules=modules[1:2], reasons="First look.", by=SYSTEM
+    )
+    actions.decide_prior_learning(
+        claim=reviewed, outcome="not_recognised", reasons="No evidence of outcomes.", by=SYSTEM
+    )
+    _allocated(scene)
+    first = Application.objects.get(person=person)
+    selection_actions.respond_to_offer(
+        offer=Offer.objects.get(application=first), accept=True, by=scene.users[0]
+    )
+    handoff = EnrolmentHandOff.objects.get(application=first)
+    assert list(handoff.exempt_modules.all()) == modules[:1]
+    # Someone without recognised prior learning is exempt from nothing.
+    second = Application.objects.get(person=scene.applicants[1])
+    selection_actions.respond_to_offer(
+        offer=Offer.objects.get(application=second), accept=True, by=scene.users[1]
+    )
+    assert not EnrolmentHandOff.objects.get(application=second).exempt_modules.exists()
+
+
 def test_a_decline_cascades_the_place_to_the_top_of_the_waiting_list(scene):
     intake = _allocated(scene)
     second = Application.objects.get(person=scene.applicants[1])
@@ -453,3 +494,89 @@ def test_an_approved_bursary_counts_against_the_budget(scene):
     money = queries.budget(intake)
     assert money.bursaries == 600
     assert money.remaining == 5000 - 600
+
+
+def _taken_up(scene: Scene) -> EnrolmentHandOff:
+    _allocated(scene)
+    first = Application.objects.get(person=scene.applicants[0])
+    offer = Offer.objects.get(application=first)
+    selection_actions.respond_to_offer(offer=offer, accept=True, by=scene.users[0])
+    return EnrolmentHandOff.objects.get(application=first)
+
+
+def test_a_recorded_completion_becomes_evidence_in_the_development_plan(scene, client):
+    from healthlead.accounts.models import Role
+    from healthlead.accounts.tests.factories import user_with_role
+    from healthlead.appraisal import actions as plan_actions
+    from healthlead.appraisal.models import Evidence, GoalAction
+    from healthlead.core.audit import AuditEvent
+
+    enrolment = _taken_up(scene)
+    person, user = scene.applicants[0], scene.users[0]
+    goal = plan_actions.create_goal(person=person, title="Lead my first team well", by=user)
+    plan_actions.add_goal_action(
+        goal=goal,
+        kind=GoalAction.Kind.PROGRAMME,
+        title="Take the Mary Seacole programme",
+        programme_name=enrolment.version.programme.name,
+        by=user,
+    )
+    lead = user_with_role(Role.REGIONAL_LEAD, scene.region)
+    client.force_login(lead)
+    intake_page = client.get(reverse("programmes:show_intake", args=[enrolment.intake_id]))
+    url = reverse("programmes:record_completion", args=[enrolment.pk])
+    assert url in intake_page.content.decode()
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    future = client.post(
+        url,
+        {
+            "completed_on_day": tomorrow.day,
+            "completed_on_month": tomorrow.month,
+            "completed_on_year": tomorrow.year,
+        },
+    )
+    assert future.status_code == 400
+    assert "cannot be completed in the future" in future.content.decode()
+    assert (
+        client.post(url, {"completed_on_day": "31", "completed_on_month": "2"}).status_code == 400
+    )
+
+    today = timezone.localdate()
+    done = client.post(
+        url,
+        {
+            "completed_on_day": today.day,
+            "completed_on_month": today.month,
+            "completed_on_year": today.year,
+        },
+    )
+    assert done.status_code == 302
+    enrolment.refresh_from_db()
+    assert enrolment.completed_on == today
+    action = GoalAction.objects.get(goal=goal)
+    assert action.status == GoalAction.Status.DONE
+    assert Evidence.objects.filter(action=action, kind=Evidence.Kind.COMPLETION).count() == 1
+    assert AuditEvent.objects.filter(action="programmes.enrolment.completed").count() == 1
+
+    # The same day again changes nothing; a day before the place was accepted is refused.
+    from healthlead.programmes import enrolment_actions
+
+    enrolment_actions.record_completion(enrolment=enrolment, completed_on=today, by=lead)
+    assert Evidence.objects.filter(action=action).count() == 1
+    with pytest.raises(ProgrammeError, match="cannot have completed it before then"):
+        enrolment_actions.record_completion(
+            enrolment=enrolment, completed_on=today - dt.timedelta(days=1), by=lead
+        )
+
+
+def test_only_a_lead_running_the_intake_records_completions(scene, client):
+    from healthlead.accounts.models import Role
+    from healthlead.accounts.tests.factories import user_with_role
+
+    enrolment = _taken_up(scene)
+    url = reverse("programmes:record_completion", args=[enrolment.pk])
+    client.force_login(user_with_role(Role.REGIONAL_LEAD, RegionFactory()))
+    assert client.get(url).status_code == 403
+    client.force_login(scene.users[0])
+    assert client.get(url).status_code == 403

@@ -13,7 +13,7 @@ from django.test import Client
 from healthlead.core.models import AuditEvent
 from healthlead.people.models import StaffGroup
 from healthlead.programmes import actions, selection_actions
-from healthlead.programmes.models import Application, Gate, Programme, ScoreSheet
+from healthlead.programmes.models import Appeal, Application, Gate, Programme, ScoreSheet
 from healthlead.programmes.tests.helpers import (
     SYSTEM,
     apply,
@@ -21,6 +21,7 @@ from healthlead.programmes.tests.helpers import (
     evidence,
     load_curriculum,
     open_intake,
+    score_all,
 )
 from tests.conftest import World, build_world, make_person, make_user, sign_in
 
@@ -325,3 +326,74 @@ def test_the_api_lists_programmes_checks_gates_and_shows_own_applications(world)
     assert one["gates"][1]["reason"] == "Your line manager endorsed your application."
     other = client_for(world.user("line_manager")).get(f"/api/v1/applications/{application.pk}/")
     assert other.status_code == 404
+
+
+def test_the_api_lists_open_intakes_and_shows_a_closed_one_only_to_those_running_it(world):
+    from tests.conftest import token_headers
+
+    seacole = open_intake("mary-seacole", region=world.region)
+    franklin = open_intake("rosalind-franklin")
+    closed = open_intake("mary-seacole", region=world.region)
+    selection_actions.close_applications(intake=closed, by=SYSTEM)
+    staff = client_for(world.user("staff"))
+    listed = staff.get("/api/v1/intakes/").json()
+    assert {i["id"] for i in listed} == {seacole.pk, franklin.pk}
+    national = next(i for i in listed if i["id"] == franklin.pk)
+    assert national["region"] is None
+    assert national["programme"] == "rosalind-franklin"
+    assert national["state"] == "open"
+    only = staff.get("/api/v1/intakes/", {"programme": "mary-seacole"}).json()
+    assert [i["id"] for i in only] == [seacole.pk]
+    assert staff.get("/api/v1/intakes/", {"programme": "NOT A CODE"}).status_code in {400, 422}
+    # An open intake is public; a closed one answers 404 except to those who run it.
+    token = Client().get(f"/api/v1/intakes/{seacole.pk}/", headers=token_headers(world, "token"))
+    assert token.json()["name"] == seacole.name
+    hidden = staff.get(f"/api/v1/intakes/{closed.pk}/")
+    assert hidden.status_code == 404
+    assert hidden.json()["detail"] == f"No open intake has the id {closed.pk}."
+    shown = client_for(world.user("regional_lead")).get(f"/api/v1/intakes/{closed.pk}/")
+    assert shown.status_code == 200
+    assert shown.json()["state"] == "scoring"
+    assert staff.get("/api/v1/intakes/0/").status_code in {400, 422}
+
+
+def test_an_applicant_on_the_waiting_list_sees_why_appeals_and_reads_the_outcome(world):
+    complete(world.staff_person, "Edward Jenner")
+    intake = open_intake("mary-seacole", places=1, region=world.region)
+    mine = apply(intake, world.staff_person, by=world.user("staff"))
+    rival = make_person(world.trust_a, line_manager=world.manager, last_name="Rival")
+    complete(rival, "Edward Jenner")
+    theirs = apply(intake, rival)
+    member = actions.add_panel_member(intake=intake, user=world.user("mentor"), by=SYSTEM)
+    actions.add_panel_member(intake=intake, user=world.user("patient_partner"), by=SYSTEM)
+    selection_actions.close_applications(intake=intake, by=SYSTEM)
+    score_all(intake, scores={mine.pk: {member.pk: 2}, theirs.pk: {member.pk: 4}}, default=3)
+    selection_actions.allocate_places(intake=intake, by=SYSTEM)
+    staff = client_for(world.user("staff"))
+    page = text(staff.get(f"/applications/{mine.pk}/"))
+    assert "You completed Edward Jenner on" in page
+    assert "Your scores by criterion" in page
+    assert "You are number 1 on the waiting list" in page
+    assert "Appeal against the decision" in page
+    empty = staff.post(f"/applications/{mine.pk}/appeal/", {"grounds": "  "})
+    assert empty.status_code == 400
+    assert "Enter the grounds for your appeal" in text(empty)
+    assert not Appeal.objects.exists()
+    sent = staff.post(f"/applications/{mine.pk}/appeal/", {"grounds": "A score was misread."})
+    assert sent.status_code == 302
+    appeal = Appeal.objects.get(application=mine)
+    lead = client_for(world.user("regional_lead"))
+    missing = lead.post(f"/appeals/{appeal.pk}/", {"outcome": "not_upheld"})
+    assert missing.status_code == 400
+    assert "Enter the reason" in text(missing)
+    decided = lead.post(
+        f"/appeals/{appeal.pk}/",
+        {"outcome": "not_upheld", "reason": "The scores were checked and stand."},
+    )
+    assert decided.status_code == 302
+    page = text(staff.get(f"/applications/{mine.pk}/"))
+    assert "not upheld. The scores were checked and stand." in page
+    # A decided appeal is not decided again.
+    lead.post(f"/appeals/{appeal.pk}/", {"outcome": "upheld", "reason": "Changed my mind."})
+    appeal.refresh_from_db()
+    assert appeal.state == Appeal.State.NOT_UPHELD

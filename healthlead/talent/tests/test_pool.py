@@ -426,3 +426,21 @@ def test_the_nightly_refresh_rebuilds_rows_and_drops_people_who_left():
     team.report.save()
     call_command("refresh_talent_pool", stdout=out)
     assert not PoolEntry.objects.exists()
+
+
+def test_the_nightly_refresh_removes_a_row_left_for_someone_not_in_the_pool_and_keeps_members():
+    team = make_team()
+    join(team.report, team.report_user, **EVERYTHING)
+    appraisal_actions.record_completion_evidence(
+        person=team.peer,
+        programme_name="Mary Seacole",
+        completed_on=timezone.localdate(),
+        by=SYSTEM,
+    )
+    join(team.peer, team.peer_user, share_programmes=True)
+    # A row left behind for someone whose consent has gone (as if written before they withdrew).
+    TalentProfile.objects.filter(person=team.peer).update(withdrawn_at=timezone.now())
+    assert actions.refresh_all_pool_entries(by=SYSTEM) == 1
+    assert list(PoolEntry.objects.values_list("person", flat=True)) == [team.report.pk]
+    event = AuditEvent.objects.filter(action="talent.pool.refreshed").get()
+    assert event.detail == {"entries": 1, "removed": 1}  # rows, not their programmes too

@@ -31,6 +31,8 @@ class Command(BaseCommand):
                 f"{host}:{port}",
                 "--workers",
                 str(web_workers),
+                # Import the application once in the master; workers share its memory.
+                "--preload",
                 "--access-logfile",
                 "-",
                 "--log-level",
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             ]
         )
         worker = subprocess.Popen(  # noqa: S603
-            [python, "manage.py", "db_worker", "--no-reload", "--interval", "1"]
+            [python, "manage.py", "run_worker", "--no-reload", "--interval", "1"]
         )
         processes = [web, worker]
         self.stdout.write(

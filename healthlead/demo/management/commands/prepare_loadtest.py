@@ -1,0 +1,34 @@
+"""Make the load-test accounts and records on top of synthetic data (docs/loadtest.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from healthlead.demo import loadtest
+
+
+class Command(BaseCommand):
+    help = "Make load-test accounts, a 360 report and patient card codes; write them to a file."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--output",
+            default=str(Path(settings.VAR_DIR) / "loadtest" / "users.json"),
+            help="Where the accounts file goes (default: var/loadtest/users.json).",
+        )
+        parser.add_argument("--seed", type=int, default=2012)
+
+    def handle(self, *args: Any, output: str, seed: int, **options: Any) -> None:
+        try:
+            data = loadtest.prepare(path=Path(output), seed=seed)
+        except loadtest.LoadTestError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"Load-test accounts for {data['organisation']} in region {data['region']}: "
+            f"{len(data['staff'])} per kind, {len(data['card_codes']):,} card codes. "
+            f"Written to {output}."
+        )
