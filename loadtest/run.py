@@ -207,7 +207,10 @@ def main() -> int:
         # Every simulated user comes from 127.0.0.1: per-address limits would stop them all.
         "RATE_LIMITS_ENABLED": "false",
     }
-    if not options.reuse:
+    if options.reuse:
+        _manage("migrate", "--noinput", "--verbosity", "0", env=env)
+        _manage("prepare_loadtest", "--refresh-cards", env=env)  # the last run used them up
+    else:
         _fresh_database(env)
     _manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
     var = REPO / "var" / "loadtest"

@@ -108,7 +108,10 @@ def _card_codes(subject: User, count: int) -> list[str]:
     from healthlead.feedback.tests.report_helpers import make_questionnaire, open_cycle
 
     instrument = make_questionnaire(((3, 3), (3, 3)), code=f"LOAD{secrets.token_hex(4).upper()}")
-    cycle = open_cycle(instrument, subject_user=subject)
+    return _cards_for(open_cycle(instrument, subject_user=subject), count)
+
+
+def _cards_for(cycle: FeedbackCycle, count: int) -> list[str]:
     codes: list[str] = []
     while len(codes) < count:
         batch = min(feedback_actions.MAX_CARDS_PER_REQUEST, count - len(codes))
@@ -210,6 +213,7 @@ def prepare(*, path: Path, seed: int = 2012) -> dict[str, Any]:
         "api_token": api_secret,
         "surnames": surnames[:200],
         "card_codes": codes,
+        "card_subject": subjects[-1].email,
         "programme_codes": _programme_codes(),
         "deadline": (timezone.localdate() + dt.timedelta(days=14)).isoformat(),
     }
@@ -217,6 +221,21 @@ def prepare(*, path: Path, seed: int = 2012) -> dict[str, Any]:
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     path.chmod(0o600)
     return data
+
+
+@transaction.atomic
+def refresh_card_codes(*, path: Path) -> int:
+    """New, unused card codes for the open cycle, for running the load test again (`--reuse`):
+    each run uses codes up, and a used code rightly answers 410 Gone."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    cycle = FeedbackCycle.objects.filter(
+        subject__user__email=data["card_subject"], state=FeedbackCycle.State.OPEN
+    ).first()
+    if cycle is None:
+        raise LoadTestError("The load test's open 360 cycle is gone: prepare the database again.")
+    data["card_codes"] = _cards_for(cycle, CARD_CODES)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return len(data["card_codes"])
 
 
 def _programme_codes() -> list[str]:

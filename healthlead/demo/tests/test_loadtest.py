@@ -70,5 +70,12 @@ def test_prepared_accounts_sign_in_read_reports_and_answer_cards(db, tmp_path, s
     assert invitation.cycle.state == "open"
     assert token
 
+    # Running again with the same accounts: new codes replace the used ones.
+    assert loadtest.refresh_card_codes(path=path) == 50
+    fresh = json.loads(path.read_text())["card_codes"]
+    assert not set(fresh) & set(data["card_codes"])
+    again, _ = feedback_actions.redeem_card_code(code=fresh[0], by=System("tests"))
+    assert again.cycle_id == invitation.cycle_id
+
     with pytest.raises(loadtest.LoadTestError, match="already exist"):
         loadtest.prepare(path=tmp_path / "again.json")

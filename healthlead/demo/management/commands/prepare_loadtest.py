@@ -21,8 +21,22 @@ class Command(BaseCommand):
             help="Where the accounts file goes (default: var/loadtest/users.json).",
         )
         parser.add_argument("--seed", type=int, default=2012)
+        parser.add_argument(
+            "--refresh-cards",
+            action="store_true",
+            help="Only replace the file's patient card codes with new, unused ones.",
+        )
 
-    def handle(self, *args: Any, output: str, seed: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, output: str, seed: int, refresh_cards: bool, **options: Any
+    ) -> None:
+        if refresh_cards:
+            try:
+                count = loadtest.refresh_card_codes(path=Path(output))
+            except loadtest.LoadTestError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(f"{count:,} new card codes written to {output}.")
+            return
         try:
             data = loadtest.prepare(path=Path(output), seed=seed)
         except loadtest.LoadTestError as error:
