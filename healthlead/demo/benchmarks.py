@@ -45,7 +45,10 @@ def _copy_spooled(spooled: dict[str, list[str]], spool: Path) -> float:
     with transaction.atomic():
         with connection.cursor() as cursor:
             for table in spooled:
-                cursor.execute(f'CREATE TEMPORARY TABLE "bare_{table}" (LIKE "{table}")')
+                # Defaults too: a column the loader leaves out takes its database default.
+                cursor.execute(
+                    f'CREATE TEMPORARY TABLE "bare_{table}" (LIKE "{table}" INCLUDING DEFAULTS)'
+                )
         start = time.perf_counter()
         for table, columns in spooled.items():
             column_list = ", ".join(f'"{c}"' for c in columns)

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
@@ -27,6 +29,19 @@ for _name in ("weasyprint", "fontTools"):
 HIDE_INPUTS = CSS(string="input[type=hidden], form { display: none !important; }")
 
 
+def _static_file(name: str) -> str | None:
+    """A static file by its name in the app folders, or by its hashed name among the collected
+    files (production pages link to report_print.<hash>.css); None if it is neither."""
+    try:
+        found = finders.find(name)
+        if isinstance(found, str):
+            return found
+        collected = Path(staticfiles_storage.path(name))
+    except (NotImplementedError, SuspiciousFileOperation):
+        return None
+    return str(collected) if collected.is_file() else None
+
+
 class StaticFilesOnly(URLFetcher):
     """Serve /assets/... from the static files on disk and read data: URLs; refuse the rest."""
 
@@ -35,8 +50,8 @@ class StaticFilesOnly(URLFetcher):
             return super().fetch(url, headers)
         path = urlsplit(url).path
         if path.startswith(settings.STATIC_URL):
-            found = finders.find(path.removeprefix(settings.STATIC_URL))
-            if isinstance(found, str):
+            found = _static_file(path.removeprefix(settings.STATIC_URL))
+            if found is not None:
                 content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
                 return URLFetcherResponse(
                     url, body=Path(found).read_bytes(), headers={"Content-Type": content_type}
