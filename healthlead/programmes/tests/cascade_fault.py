@@ -1,4 +1,5 @@
-"""Helpers run in separate processes by test_cascade_faults.py (not tests themselves).
+"""Helpers run in separate processes by the offer-cascade fault test in
+tests/test_fault_processes.py (not tests themselves).
 
 `python -m healthlead.programmes.tests.cascade_fault seed` makes an intake with offers out and
 one declined place not yet passed on; `... hang` runs the cascade and stops inside its
