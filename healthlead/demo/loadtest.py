@@ -43,14 +43,6 @@ ACCOUNTS_PER_KIND = 12
 CARD_CODES = 2_000
 MIN_STAFF = 1_000  # in the busiest trust
 REPORTS = 4
-REPORT_GROUPS = [
-    ("self", 1),
-    ("line_manager", 1),
-    ("peers", 10),
-    ("direct_reports", 8),
-    ("other_colleagues", 7),
-    ("patients_carers", 4),
-]
 
 
 class LoadTestError(Exception):
@@ -85,23 +77,13 @@ def _with_authenticator(user: User) -> str:
 
 def _report_cycle(subject: User, rng: random.Random) -> FeedbackCycle:
     """A closed cycle of 30 raters x 60 items, as in the report benchmark."""
-    from healthlead.feedback.tests.report_helpers import close, make_questionnaire, open_cycle
-    from healthlead.feedback.tests.report_helpers import submit as submit_response
+    from healthlead.feedback.tests.report_helpers import (
+        closed_cycle_with_raters,
+        make_questionnaire,
+    )
 
     instrument = make_questionnaire(((3,) * 4,) * 5, code=f"LOAD{secrets.token_hex(4).upper()}")
-    cycle = open_cycle(instrument, subject_user=subject)
-    for code, count in REPORT_GROUPS:
-        for _ in range(count):
-            ratings = [None if rng.random() < 0.1 else rng.randint(2, 5) for _ in range(60)]
-            submit_response(
-                cycle,
-                code,
-                ratings,
-                importance=[rng.randint(3, 5) for _ in instrument.domains],
-                comments={(0, "strength"): "Listens and follows up."},
-                instrument=instrument,
-            )
-    return close(cycle, by=SYSTEM)
+    return closed_cycle_with_raters(instrument, subject, rng, by=SYSTEM)
 
 
 def _card_codes(subject: User, count: int) -> list[str]:

@@ -50,28 +50,14 @@ def _instrument(shape: tuple[int, int, int]) -> Any:
 @benchmark("feedback_report_page_and_pdf", target="server time for 30 raters x 60 items")
 def feedback_report_page_and_pdf(ctx: BenchContext) -> list[Measurement]:
     from healthlead.accounts.tests.factories import UserFactory
-    from healthlead.feedback.tests.report_helpers import close, open_cycle, submit
+    from healthlead.feedback.tests.report_helpers import closed_cycle_with_raters
 
     rng = random.Random(ctx.seed)  # noqa: S311 (benchmark data, not secrets)
     measurements: list[Measurement] = []
     with transaction.atomic():
         instrument = _instrument((5, 4, 3))  # 60 items
         subject: Any = UserFactory()
-        cycle = open_cycle(instrument, subject_user=subject)
-        groups = [("self", 1), ("line_manager", 1), ("peers", 10), ("direct_reports", 8)]
-        groups += [("other_colleagues", 7), ("patients_carers", 4)]
-        for code, count in groups:
-            for _ in range(count):
-                ratings = [None if rng.random() < 0.1 else rng.randint(2, 5) for _ in range(60)]
-                submit(
-                    cycle,
-                    code,
-                    ratings,
-                    importance=[rng.randint(3, 5) for _ in instrument.domains],
-                    comments={(0, "strength"): "Listens and follows up."},
-                    instrument=instrument,
-                )
-        cycle = close(cycle)
+        cycle = closed_cycle_with_raters(instrument, subject, rng)
         client = Client(REMOTE_ADDR="127.0.0.1")
         with override_settings(AXES_ENABLED=False):
             client.force_login(subject)

@@ -156,3 +156,40 @@ def close(cycle: FeedbackCycle, by: Any = None) -> FeedbackCycle:
     actions.close_cycle(cycle=cycle, by=by or System("tests"))
     cycle.refresh_from_db()
     return cycle
+
+
+# The report benchmark's cycle: 31 raters (self, line manager, 10 peers, 8 direct reports,
+# 7 other colleagues, 4 patients) of a 60-item questionnaire.
+REPORT_BENCHMARK_GROUPS = [
+    ("self", 1),
+    ("line_manager", 1),
+    ("peers", 10),
+    ("direct_reports", 8),
+    ("other_colleagues", 7),
+    ("patients_carers", 4),
+]
+
+
+def closed_cycle_with_raters(
+    instrument: Instrument,
+    subject_user: Any,
+    rng: Any,
+    *,
+    groups: Sequence[tuple[str, int]] = REPORT_BENCHMARK_GROUPS,
+    by: Any = None,
+) -> FeedbackCycle:
+    """A closed cycle with random answers (10% not observed) from `groups` of raters."""
+    cycle = open_cycle(instrument, subject_user=subject_user)
+    items = len(instrument.items)
+    for code, count in groups:
+        for _ in range(count):
+            ratings = [None if rng.random() < 0.1 else rng.randint(2, 5) for _ in range(items)]
+            submit(
+                cycle,
+                code,
+                ratings,
+                importance=[rng.randint(3, 5) for _ in instrument.domains],
+                comments={(0, "strength"): "Listens and follows up."},
+                instrument=instrument,
+            )
+    return close(cycle, by=by)
