@@ -28,6 +28,7 @@ from django.utils import timezone
 from healthlead.accounts.models import Role, RoleAssignment, User
 from healthlead.core import audit
 from healthlead.core.actors import Actor, actor_parts
+from healthlead.feedback import norms
 from healthlead.feedback.models import (
     RATING_MAX,
     RATING_MIN,
@@ -1134,7 +1135,8 @@ def submit_response(*, invitation: Invitation, by: Actor) -> None:
     response.invitation = None
     response.state = Response.State.SUBMITTED
     response.submitted_on = today
-    response.save(update_fields=["invitation", "state", "submitted_on", "updated_at"])
+    response.ratings = norms.ratings_of(response)
+    response.save(update_fields=["invitation", "state", "submitted_on", "ratings", "updated_at"])
     invitation.state = Invitation.State.SUBMITTED
     invitation.submitted_at = _start_of_day(today)
     invitation.save(update_fields=["state", "submitted_at"])

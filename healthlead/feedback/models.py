@@ -246,6 +246,14 @@ class Response(models.Model):
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     submitted_on = models.DateField(null=True, blank=True, help_text="Day only, not time")
+    ratings = models.BinaryField(
+        default=b"",
+        editable=False,
+        help_text=(
+            "Written once, on submission: one byte per questionnaire item in item order, "
+            "1-5, or 0 for not observed (the reliability figures read these, not the answers)"
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -10,32 +10,34 @@ groups (other than self) in closed cycles, with listwise deletion (a response co
 for a domain only if it rated every item of it). Responses of groups below their
 minimum are left out, as everywhere else.
 
-Both start from aggregate queries (see docs/feedback-report.md): alpha from one pass over
-the answers that packs each response's ratings into a few integers; norms, on PostgreSQL,
-from the frozen reports' means gathered by comparison group in SQL. NumPy finishes both.
+Both start from aggregate queries (see docs/feedback-report.md): alpha from the ratings each
+response stored, packed, when it was submitted (so the answers table is never scanned);
+norms, on PostgreSQL, from the frozen reports' means gathered by comparison group in SQL.
+NumPy finishes both.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
 from healthlead.core import audit
 from healthlead.core.actors import Actor
 from healthlead.feedback.models import (
+    Answer,
     FeedbackCycle,
     InstrumentStatistic,
     NormTable,
     QuestionnaireItem,
     Report,
+    Response,
 )
 from healthlead.people.models import CareerStage, StaffGroup
 
@@ -260,10 +262,34 @@ def refresh_norms(*, by: Actor) -> int:
 
 # Reliability -------------------------------------------------------------------------------
 
-VISIBLE_RESPONSES_SQL = """
-SELECT r.id, c.questionnaire_id
+NOT_OBSERVED = 0  # a rating's byte when the rater did not observe the behaviour
+
+
+def pack_ratings(ratings: Sequence[int | None]) -> bytes:
+    """A response's ratings in questionnaire item order as `Response.ratings` stores them:
+    one byte an item, 1-5, or 0 for not observed."""
+    if any(r is not None and not 1 <= r <= 5 for r in ratings):
+        raise ValueError("Ratings must be 1 to 5, or None for not observed.")
+    return bytes(NOT_OBSERVED if r is None else r for r in ratings)
+
+
+def ratings_of(response: Response) -> bytes:
+    """The packed ratings of a response, from its answers (an item with no answer counts as
+    not observed), in its questionnaire's item order."""
+    answers = dict(Answer.objects.filter(response=response).values_list("item_id", "rating"))
+    items = QuestionnaireItem.objects.filter(
+        questionnaire_id=response.cycle.questionnaire_id
+    ).order_by("order", "pk")
+    return pack_ratings([answers.get(pk) for pk in items.values_list("pk", flat=True)])
+
+
+# The visible responses (groups other than self, at or above their minimum, in closed
+# cycles) and their packed ratings.
+VISIBLE_RATINGS_SQL = """
+SELECT r.id, c.questionnaire_id, r.ratings
 FROM (
-    SELECT id, cycle_id, group_id, COUNT(*) OVER (PARTITION BY cycle_id, group_id) AS n
+    SELECT id, cycle_id, group_id, ratings,
+           COUNT(*) OVER (PARTITION BY cycle_id, group_id) AS n
     FROM feedback_response WHERE state = 'submitted'
 ) r
 JOIN feedback_feedbackcycle c ON c.id = r.cycle_id
@@ -273,42 +299,15 @@ WHERE c.state IN ('closed', 'released') AND NOT g.is_self
   AND r.n >= COALESCE(m.minimum, g.default_minimum)
 """
 
-
-def _int_columns(sql: str, columns: int) -> list[np.ndarray]:
-    """Run a query of integer columns (never null) and return each column as an array.
-
-    On PostgreSQL each column comes back as one binary array value (array_agg then
-    array_send), read straight into NumPy: one scan, one row on the wire, no per-row
-    Python. Elsewhere the rows come through the cursor.
-    """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            names = ", ".join(f"c{n}" for n in range(columns))
-            arrays = ", ".join(f"array_send(array_agg(c{n}::int8))" for n in range(columns))
-            # Only this module's constant queries reach here: nothing comes from a user.
-            statement = f"SELECT {arrays} FROM ({sql}) AS q ({names})"  # noqa: S608
-            connection.ensure_connection()
-            # A plain psycopg cursor, so bytea arrives as raw bytes rather than hex text.
-            with psycopg.Cursor(connection.connection) as raw_cursor:
-                raw_cursor.execute(statement, binary=True)
-                row = raw_cursor.fetchone() or ()
-            out = []
-            for value in row:
-                if value is None:
-                    out.append(np.zeros(0, dtype=np.int64))
-                    continue
-                raw = bytes(value)
-                # array_send: ndim, has-nulls flag, element type, then size and lower bound
-                # per dimension, then each element as a 4-byte length and its 8 bytes.
-                ndim = int.from_bytes(raw[0:4], "big")
-                elements = np.frombuffer(
-                    raw, dtype=np.dtype([("len", ">i4"), ("v", ">i8")]), offset=12 + 8 * ndim
-                )
-                out.append(elements["v"].astype(np.int64))
-            return out
-        cursor.execute(sql)
-        table = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, columns)
-        return [table[:, n] for n in range(columns)]
+# On PostgreSQL the packed ratings come back joined end to end, one value per questionnaire,
+# width (items) and block of a million response ids, so a bytea stays far below its 1 GB
+# limit and Python receives a few values rather than a row a response.
+JOINED_RATINGS_SQL = f"""
+SELECT questionnaire_id, octet_length(ratings), string_agg(ratings, ''::bytea)
+FROM ({VISIBLE_RATINGS_SQL}) AS v
+WHERE octet_length(ratings) > 0
+GROUP BY questionnaire_id, octet_length(ratings), id / 1000000
+"""  # noqa: S608 (constant text)
 
 
 def cronbach_alpha(matrix: np.ndarray) -> float | None:
@@ -331,73 +330,49 @@ class DomainReliability:
     alpha: float | None
 
 
-# A response's ratings packed into integers in SQL, so one pass over the answers (grouped by
-# response, in the order of the response index) sends a few integers a response rather than
-# a row an answer: 3 bits an item (1-5; 0: not observed or not answered), at bit
-# 3 * (order % PACK) of word order // PACK, where order is the item's place in its
-# questionnaire. 21 x 3 bits = 63: a word fits a signed 64-bit integer.
-PACK = 21
-
-
-def _packed_ratings_sql(words: int) -> str:
-    """Each visible response, its questionnaire and its ratings as `words` packed integers
-    (all 0 for a response with no answers)."""
-    # The fields never overlap, so a sum is the same as a bitwise or; PostgreSQL's BIT_OR
-    # stays in 64-bit integers where its SUM would widen to numeric.
-    add = "BIT_OR" if connection.vendor == "postgresql" else "SUM"
-    packed = ", ".join(
-        f'{add}(CAST(a.rating AS BIGINT) << (3 * (i."order" % {PACK}))) '
-        f'FILTER (WHERE i."order" / {PACK} = {word}) AS w{word}'
-        for word in range(words)
-    )
-    columns = ", ".join(f"COALESCE(p.w{word}, 0)" for word in range(words))
-    # Only this module's constants and integers reach the text: nothing from a user.
-    return (
-        f"SELECT v.id, v.questionnaire_id, {columns} "  # noqa: S608
-        f"FROM ({VISIBLE_RESPONSES_SQL}) AS v LEFT JOIN ("
-        f"SELECT a.response_id, {packed} FROM feedback_answer a "
-        "JOIN feedback_questionnaireitem i ON i.id = a.item_id GROUP BY a.response_id"
-        ") AS p ON p.response_id = v.id"
-    )
+def _visible_ratings() -> dict[tuple[int, int], list[bytes]]:
+    """The packed ratings of visible responses, by questionnaire and width."""
+    out: dict[tuple[int, int], list[bytes]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(JOINED_RATINGS_SQL)
+            for questionnaire_id, width, joined in cursor:
+                out[(questionnaire_id, width)].append(bytes(joined))
+            return out
+        cursor.execute(VISIBLE_RATINGS_SQL)
+        for _, questionnaire_id, ratings in cursor:
+            if ratings:
+                out[(questionnaire_id, len(ratings))].append(bytes(ratings))
+    return out
 
 
 def compute_reliability() -> list[DomainReliability]:
-    """Alpha per questionnaire domain over visible responses: one aggregate query, then
-    NumPy over one row of ratings a response."""
+    """Alpha per questionnaire domain over visible responses, from the ratings each response
+    stored when it was submitted: one query, then NumPy."""
     with _tuned_for_aggregates():
         return _compute_reliability()
 
 
 def _compute_reliability() -> list[DomainReliability]:
-    items = list(
-        QuestionnaireItem.objects.values_list(
-            "questionnaire_id", "order", "element__domain_id"
-        ).order_by("questionnaire_id", "order")
-    )
-    if not items:
-        return []
-    words = max(order for _, order, _ in items) // PACK + 1
-    _, questionnaire_ids, *packed = _int_columns(_packed_ratings_sql(words), 2 + words)
-    if not len(questionnaire_ids):
-        return []
-    word_table = np.stack(packed, axis=1)
-    # Each questionnaire's items in order, by domain (as columns of its own matrix).
-    by_questionnaire: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for questionnaire_id, order, domain_id in items:
-        by_questionnaire[questionnaire_id].append((order, domain_id))
+    domains: dict[int, list[int]] = defaultdict(list)  # questionnaire: domain of each item
+    for questionnaire_id, domain_id in QuestionnaireItem.objects.values_list(
+        "questionnaire_id", "element__domain_id"
+    ).order_by("questionnaire_id", "order", "pk"):
+        domains[questionnaire_id].append(domain_id)
+    joined = _visible_ratings()
     out = []
-    for questionnaire_id, entries in by_questionnaire.items():
-        mine = word_table[questionnaire_ids == questionnaire_id]
-        matrix = np.stack(
-            [(mine[:, order // PACK] >> (3 * (order % PACK))) & 7 for order, _ in entries],
-            axis=1,
-        ).astype(np.int8)
+    for questionnaire_id, item_domains in domains.items():
+        width = len(item_domains)
+        blocks = joined.get((questionnaire_id, width))
+        if not blocks:
+            continue
+        matrix = np.frombuffer(b"".join(blocks), dtype=np.uint8).reshape(-1, width)
         columns: dict[int, list[int]] = defaultdict(list)
-        for column, (_, domain_id) in enumerate(entries):
+        for column, domain_id in enumerate(item_domains):
             columns[domain_id].append(column)
         for domain_id, domain_columns in columns.items():
             block = matrix[:, domain_columns]
-            complete = block[(block > 0).all(axis=1)].astype(float)
+            complete = block[(block != NOT_OBSERVED).all(axis=1)].astype(float)
             alpha = cronbach_alpha(complete) if len(complete) >= ALPHA_MINIMUM else None
             out.append(DomainReliability(questionnaire_id, domain_id, len(complete), alpha))
     return out

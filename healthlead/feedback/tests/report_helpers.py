@@ -19,7 +19,7 @@ from django.utils import timezone
 from healthlead.accounts.models import Role
 from healthlead.accounts.tests.factories import UserFactory
 from healthlead.core.actors import System
-from healthlead.feedback import actions
+from healthlead.feedback import actions, norms
 from healthlead.feedback.models import (
     Answer,
     Comment,
@@ -136,6 +136,7 @@ def submit(
         group=RaterGroup.objects.get(code=group_code),
         state=state,
         submitted_on=timezone.localdate() if state == Response.State.SUBMITTED else None,
+        ratings=norms.pack_ratings(ratings) if state == Response.State.SUBMITTED else b"",
     )
     Answer.objects.bulk_create(
         Answer(response=response, item=item, rating=rating)

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from healthlead.core.models import AuditEvent
-from healthlead.feedback import actions, queries
+from healthlead.feedback import actions, norms, queries
+from healthlead.feedback.forms import NOT_OBSERVED
 from healthlead.feedback.models import (
     Answer,
     Comment,
@@ -134,11 +135,12 @@ def test_sending_cuts_the_response_from_the_invitation_and_keeps_the_day_only(cy
     cycle, tokens = cycle_and_tokens
     token = tokens["peer2@nhs.example"]
     client = Client()
-    for section in sections_of(cycle):
-        client.post(
-            reverse("feedback:answer_section", args=[token, section.domain.pk]),
-            section_post(section, "3", suggestions="Share the rota sooner."),
-        )
+    sections = sections_of(cycle)
+    for n, section in enumerate(sections):
+        data = section_post(section, "3", suggestions="Share the rota sooner.")
+        if n == 1:  # the second section's first item: not observed
+            data[f"item_{section.items[0].pk}"] = NOT_OBSERVED
+        client.post(reverse("feedback:answer_section", args=[token, section.domain.pk]), data)
     response = client.post(reverse("feedback:check_response", args=[token]))
     assert response.status_code == 302
     assert response["Location"] == reverse("feedback:thank_you")
@@ -146,6 +148,11 @@ def test_sending_cuts_the_response_from_the_invitation_and_keeps_the_day_only(cy
     assert submitted.state == Response.State.SUBMITTED
     assert submitted.invitation_id is None
     assert submitted.submitted_on is not None
+    # The ratings are stored packed, in item order, for the reliability figures.
+    items = cycle.questionnaire.items.order_by("order", "pk").values_list("pk", flat=True)
+    expected = bytes(0 if pk == sections[1].items[0].pk else 3 for pk in items)
+    assert bytes(submitted.ratings) == expected
+    assert bytes(submitted.ratings) == norms.ratings_of(submitted)
     invitation = Invitation.objects.get(email="peer2@nhs.example")
     assert invitation.state == Invitation.State.SUBMITTED
     local = invitation.submitted_at.astimezone(zoneinfo.ZoneInfo("Europe/London"))

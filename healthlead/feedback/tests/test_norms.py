@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import random
 import statistics
+import types
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from healthlead.accounts.models import Role
 from healthlead.accounts.tests.factories import UserFactory
 from healthlead.core.actors import System
 from healthlead.feedback import norms
-from healthlead.feedback.models import InstrumentStatistic, NormTable
+from healthlead.feedback.models import InstrumentStatistic, NormTable, Response
 from healthlead.feedback.tests.report_helpers import close, make_questionnaire, open_cycle, submit
 from healthlead.people.models import CareerStage, StaffGroup
 
@@ -155,10 +157,54 @@ def _plain_alpha(rows: list[list[int]]) -> float | None:
     return None if total == 0 else k / (k - 1) * (1 - items / total)
 
 
+def test_pack_ratings_is_one_byte_an_item_and_refuses_out_of_range():
+    assert norms.pack_ratings([1, None, 5, 3]) == b"\x01\x00\x05\x03"
+    assert norms.pack_ratings([]) == b""
+    for bad in ([0], [6], [-1]):
+        with pytest.raises(ValueError, match="1 to 5"):
+            norms.pack_ratings(bad)
+
+
+def test_ratings_of_reads_answers_in_item_order_with_gaps_as_not_observed():
+    instrument = make_questionnaire(((2, 2),))
+    cycle = open_cycle(instrument)
+    response = submit(cycle, "peers", [4, None, 2, 5], instrument=instrument)
+    response.answers.filter(item=instrument.items[3]).delete()  # no answer at all
+    assert norms.ratings_of(response) == b"\x04\x00\x02\x00"
+
+
+def test_migration_fills_ratings_of_responses_submitted_before_it():
+    """The backfill (SQL on PostgreSQL, Python elsewhere) gives what submission stores."""
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("healthlead.feedback.migrations.0003_response_ratings")
+    instrument = make_questionnaire(((3,), (2,)))
+    cycle = open_cycle(instrument)
+    submitted = [
+        submit(cycle, "peers", ratings, instrument=instrument)
+        for ratings in ([1, 2, 3, 4, 5], [None, 5, 4, None, 1], [3, 3, 3, 3, 3])
+    ]
+    draft = submit(cycle, "peers", [2] * 5, instrument=instrument, state=Response.State.DRAFT)
+    Response.objects.update(ratings=b"")
+    # What RunPython hands the function: the connection, and execute() for plain SQL (a
+    # schema editor cannot open inside the test's transaction on SQLite).
+    editor = types.SimpleNamespace(
+        connection=connection, execute=lambda sql: connection.cursor().execute(sql)
+    )
+    migration.backfill(apps, editor)
+    for response in submitted:
+        response.refresh_from_db()
+        assert bytes(response.ratings) == norms.ratings_of(response)
+    assert bytes(submitted[1].ratings) == b"\x00\x05\x04\x00\x01"
+    draft.refresh_from_db()
+    assert bytes(draft.ratings) == b""
+
+
 def test_norms_and_alpha_match_a_plain_python_computation(monkeypatch):
     """The aggregate queries give what a plain reading of every answer and report gives.
 
-    The second domain has 23 items, so its ratings span two of the packed words.
+    The second domain has 23 items: wider than any one machine word.
     """
     monkeypatch.setattr(norms, "ALPHA_MINIMUM", 2)
     rng = random.Random(7)
