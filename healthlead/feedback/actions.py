@@ -1135,6 +1135,7 @@ def submit_response(*, invitation: Invitation, by: Actor) -> None:
     response.invitation = None
     response.state = Response.State.SUBMITTED
     response.submitted_on = today
+    response.cycle = cycle  # already locked and read: ratings_of needs its questionnaire
     response.ratings = norms.ratings_of(response)
     response.save(update_fields=["invitation", "state", "submitted_on", "ratings", "updated_at"])
     invitation.state = Invitation.State.SUBMITTED

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 
 
 class RegionSet(models.Model):
@@ -205,7 +204,10 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["organisation", "staff_group"], name="person_org_group_idx"),
             models.Index(fields=["organisation", "status"], name="person_org_status_idx"),
-            models.Index(Lower("last_name"), name="person_last_name_lower_idx"),
+            # The directory's order, so a page is read from the index at any size.
+            models.Index(
+                fields=["last_name", "first_name", "id"], name="person_directory_order_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
