@@ -126,42 +126,81 @@ def _norm_inputs(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_report_data(cycle: FeedbackCycle, *, rng: random.Random) -> dict[str, Any]:
-    """Everything the frozen report holds for a cycle."""
-    data = anonymity.compute(cycle_data(cycle), rng=rng)
-    subject = cycle.subject
-    questionnaire = cycle.questionnaire
-    framework_version = questionnaire.framework_version
-    data["subject"] = {
-        "name": subject.full_name,
-        "occupation": subject.occupation,
-        "organisation": subject.organisation.display_name,
-        "staff_group": subject.staff_group,
-        "staff_group_label": StaffGroup(subject.staff_group).label
-        if subject.staff_group in StaffGroup.values
-        else subject.staff_group,
-        "career_stage": subject.career_stage,
-        "career_stage_label": CareerStage(subject.career_stage).label
-        if subject.career_stage in CareerStage.values
-        else subject.career_stage,
+def subject_summary(
+    *,
+    name: str,
+    occupation: str,
+    organisation: str,
+    staff_group: str,
+    career_stage: str,
+) -> dict[str, Any]:
+    """The subject as a frozen report describes them."""
+    return {
+        "name": name,
+        "occupation": occupation,
+        "organisation": organisation,
+        "staff_group": staff_group,
+        "staff_group_label": StaffGroup(staff_group).label
+        if staff_group in StaffGroup.values
+        else staff_group,
+        "career_stage": career_stage,
+        "career_stage_label": CareerStage(career_stage).label
+        if career_stage in CareerStage.values
+        else career_stage,
     }
-    data["cycle"] = {
-        "id": cycle.pk,
-        "framework": str(framework_version),
-        "questionnaire": str(questionnaire),
-        "questionnaire_id": questionnaire.pk,
-        "deadline": cycle.deadline.isoformat(),
-        "frozen_on": timezone.localdate().isoformat(),
-        "has_facilitator": cycle.facilitator_id is not None,
-    }
+
+
+def assemble_report_data(
+    cycle_data: CycleData,
+    *,
+    subject: dict[str, Any],
+    cycle: dict[str, Any],
+    rng: random.Random,
+    compare_norms: bool = True,
+) -> dict[str, Any]:
+    """The frozen report from a cycle's responses (the anonymity rule), its subject and cycle
+    summaries, the all-others means that norms are made of, and the norm comparison."""
+    data = anonymity.compute(cycle_data, rng=rng)
+    data["subject"] = subject
+    data["cycle"] = cycle
     data["norm_inputs"] = _norm_inputs(data)
-    data["norms"] = norms.compare(
-        questionnaire_id=questionnaire.pk,
-        staff_group=subject.staff_group,
-        career_stage=subject.career_stage,
-        inputs=data["norm_inputs"],
+    data["norms"] = (
+        norms.compare(
+            questionnaire_id=cycle["questionnaire_id"],
+            staff_group=subject["staff_group"],
+            career_stage=subject["career_stage"],
+            inputs=data["norm_inputs"],
+        )
+        if compare_norms
+        else None
     )
     return data
+
+
+def build_report_data(cycle: FeedbackCycle, *, rng: random.Random) -> dict[str, Any]:
+    """Everything the frozen report holds for a cycle."""
+    subject = cycle.subject
+    questionnaire = cycle.questionnaire
+    return assemble_report_data(
+        cycle_data(cycle),
+        subject=subject_summary(
+            name=subject.full_name,
+            occupation=subject.occupation,
+            organisation=subject.organisation.display_name,
+            staff_group=subject.staff_group,
+            career_stage=subject.career_stage,
+        ),
+        cycle={
+            "id": cycle.pk,
+            "framework": str(questionnaire.framework_version),
+            "questionnaire": str(questionnaire),
+            "questionnaire_id": questionnaire.pk,
+            "deadline": cycle.deadline.isoformat(),
+            "frozen_on": timezone.localdate().isoformat(),
+            "has_facilitator": cycle.facilitator_id is not None,
+        },
+        rng=rng,
+    )
 
 
 @transaction.atomic

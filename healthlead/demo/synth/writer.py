@@ -58,11 +58,22 @@ def _json(value: Any) -> str:
     return "\\N" if value is None else _escape(json.dumps(value))
 
 
+def _bytea_text(value: bytes) -> str:
+    """bytea in PostgreSQL's hex input form (\\x0105...), before COPY escaping."""
+    return "\\x" + bytes(value).hex()
+
+
+def _bytea(value: Any) -> str:
+    return "\\N" if value is None else _escape(_bytea_text(value))
+
+
 def _converter(model: type[Model], attname: str) -> Callable[[Any], str]:
     fields = {f.attname: f for f in model._meta.concrete_fields}
     internal = fields[attname].get_internal_type()
     if internal == "JSONField":
         return _json
+    if internal == "BinaryField":
+        return _bytea
     if internal in {"DateField", "DateTimeField"}:
         return _iso
     if internal == "BooleanField":
@@ -92,19 +103,24 @@ def copy_text_lines(
     """
     converters = [_converter(model, name) for name in columns]
     pairs = list(enumerate(converters))
-    json_columns = [i for i, convert in pairs if convert is _json]
+    # JSON and bytea values become text first; that text is then escaped like any other.
+    prepare: dict[Callable[[Any], str], Callable[[Any], str]] = {
+        _json: json.dumps,
+        _bytea: _bytea_text,
+    }
+    prepared = {i: prepare[convert] for i, convert in pairs if convert in prepare}
     tabs = len(columns) - 1
     for row in rows:
-        if json_columns:
+        if prepared:
             row = list(row)
-            for i in json_columns:
+            for i, to_text in prepared.items():
                 if row[i] is not None:
-                    row[i] = json.dumps(row[i])
+                    row[i] = to_text(row[i])
         # NUL stands for NULL while the line is checked: PostgreSQL text never holds one.
         line = "\t".join(["\0" if value is None else str(value) for value in row])
         if line.count("\t") != tabs or "\\" in line or "\n" in line or "\r" in line:
             line = "\t".join(
-                [_text(row[i]) if i in json_columns else convert(row[i]) for i, convert in pairs]
+                [_text(row[i]) if i in prepared else convert(row[i]) for i, convert in pairs]
             )
         elif "\0" in line:
             line = line.replace("\0", "\\N")
