@@ -274,8 +274,24 @@ def _load(responses_wanted: int, rng: np.random.Generator) -> dict[str, Any]:
             },
         }
         text = json.dumps(data).replace("\\", "\\\\")
-        lines.append(f"{first_cycle + n}\t{text}\t1\t{now}\n")
-    _text_copy("feedback_report", ["cycle_id", "data", "rule_version", "created_at"], lines)
+        inputs = json.dumps(data["norm_inputs"]).replace("\\", "\\\\")
+        lines.append(
+            f"{first_cycle + n}\t{text}\t1\t{person.staff_group}\t{person.career_stage}\t"
+            f"{inputs}\t{now}\n"
+        )
+    _text_copy(
+        "feedback_report",
+        [
+            "cycle_id",
+            "data",
+            "rule_version",
+            "staff_group",
+            "career_stage",
+            "norm_inputs",
+            "created_at",
+        ],
+        lines,
+    )
     with connection.cursor() as cursor:
         # As autovacuum would: every table the norms and alpha read has fresh statistics.
         for table in (

@@ -9,6 +9,7 @@ Comments -> a Report frozen at close. What a report may show is decided in anony
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -334,7 +335,24 @@ class Report(models.Model):
     cycle = models.OneToOneField(FeedbackCycle, on_delete=models.CASCADE, related_name="report")
     data = models.JSONField()
     rule_version = models.CharField(max_length=20)
+    # What national norms read, copied out of `data` when the report freezes, so the norms
+    # never parse whole reports (see Report.norm_fields).
+    staff_group = models.CharField(max_length=30, blank=True, help_text="The subject's, frozen")
+    career_stage = models.CharField(max_length=20, blank=True, help_text="The subject's, frozen")
+    norm_inputs = models.JSONField(
+        default=dict, help_text="All-others element and domain means: what norms are made of"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    @staticmethod
+    def norm_fields(data: dict[str, Any]) -> dict[str, Any]:
+        """The columns norms read, from a frozen report's data."""
+        subject = data.get("subject") or {}
+        return {
+            "staff_group": subject.get("staff_group") or "",
+            "career_stage": subject.get("career_stage") or "",
+            "norm_inputs": data.get("norm_inputs") or {},
+        }
 
 
 class Debrief(models.Model):

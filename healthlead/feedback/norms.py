@@ -12,8 +12,8 @@ minimum are left out, as everywhere else.
 
 Both start from aggregate queries (see docs/feedback-report.md): alpha from the ratings each
 response stored, packed, when it was submitted (so the answers table is never scanned);
-norms, on PostgreSQL, from the frozen reports' means gathered by comparison group in SQL.
-NumPy finishes both.
+norms, on PostgreSQL, from the frozen reports' norm columns gathered by comparison group in
+SQL. NumPy finishes both.
 """
 
 from __future__ import annotations
@@ -159,24 +159,25 @@ def _tuned_for_aggregates() -> Iterator[None]:
 
 
 # On PostgreSQL the norms start from one aggregate: the latest closed report per subject
-# and questionnaire, its all-others means unpacked from the frozen JSON and gathered by
-# questionnaire, staff group, career stage and element or domain. Python then merges those
-# few groups into the three comparison levels and NumPy takes the percentiles as before.
+# and questionnaire, its all-others means unpacked from the report's narrow norm columns
+# (never the whole frozen report) and gathered by questionnaire, staff group, career stage
+# and element or domain. Python then merges those few groups into the three comparison
+# levels and NumPy takes the percentiles.
 NORMS_SQL = """
 WITH latest AS (
-    SELECT DISTINCT ON (c.subject_id, c.questionnaire_id) c.questionnaire_id, r.data
+    SELECT DISTINCT ON (c.subject_id, c.questionnaire_id)
+           c.questionnaire_id, r.staff_group, r.career_stage, r.norm_inputs
     FROM feedback_report r JOIN feedback_feedbackcycle c ON c.id = r.cycle_id
     WHERE c.state IN ('closed', 'released')
     ORDER BY c.subject_id, c.questionnaire_id, c.closed_at DESC, r.id DESC
 ), means AS (
-    SELECT l.questionnaire_id, l.data -> 'subject' ->> 'staff_group' AS staff_group,
-           l.data -> 'subject' ->> 'career_stage' AS career_stage, m.kind,
+    SELECT l.questionnaire_id, l.staff_group, l.career_stage, m.kind,
            CAST(m.key AS BIGINT) AS key, CAST(m.value AS DOUBLE PRECISION) AS value
     FROM latest l CROSS JOIN LATERAL (
         SELECT 'element' AS kind, key, value
-        FROM jsonb_each_text(l.data -> 'norm_inputs' -> 'elements')
+        FROM jsonb_each_text(l.norm_inputs -> 'elements')
         UNION ALL
-        SELECT 'domain', key, value FROM jsonb_each_text(l.data -> 'norm_inputs' -> 'domains')
+        SELECT 'domain', key, value FROM jsonb_each_text(l.norm_inputs -> 'domains')
     ) m
 )
 SELECT questionnaire_id, staff_group, career_stage, kind, key, array_agg(value)
@@ -216,12 +217,7 @@ def _compute_norms_in_python(report_ids: list[int] | None = None) -> list[NormRo
     values: dict[tuple[int, str, str, str, int], list[float]] = defaultdict(list)
     rows = (
         Report.objects.filter(pk__in=ids)
-        .values_list(
-            "cycle__questionnaire_id",
-            "data__subject__staff_group",
-            "data__subject__career_stage",
-            "data__norm_inputs",
-        )
+        .values_list("cycle__questionnaire_id", "staff_group", "career_stage", "norm_inputs")
         .order_by()
     )
     for questionnaire_id, staff_group, career_stage, inputs in rows.iterator(chunk_size=2000):
@@ -284,19 +280,27 @@ def ratings_of(response: Response) -> bytes:
 
 
 # The visible responses (groups other than self, at or above their minimum, in closed
-# cycles) and their packed ratings.
+# cycles) and their packed ratings. The counts per cycle and group come from the response
+# index alone; only the responses of groups that pass are then read.
 VISIBLE_RATINGS_SQL = """
-SELECT r.id, c.questionnaire_id, r.ratings
-FROM (
-    SELECT id, cycle_id, group_id, ratings,
-           COUNT(*) OVER (PARTITION BY cycle_id, group_id) AS n
+WITH counts AS (
+    SELECT cycle_id, group_id, COUNT(*) AS n
     FROM feedback_response WHERE state = 'submitted'
-) r
-JOIN feedback_feedbackcycle c ON c.id = r.cycle_id
-JOIN feedback_ratergroup g ON g.id = r.group_id
-LEFT JOIN feedback_cyclegroupminimum m ON m.cycle_id = r.cycle_id AND m.group_id = r.group_id
-WHERE c.state IN ('closed', 'released') AND NOT g.is_self
-  AND r.n >= COALESCE(m.minimum, g.default_minimum)
+    GROUP BY cycle_id, group_id
+), visible AS (
+    SELECT k.cycle_id, k.group_id, c.questionnaire_id
+    FROM counts k
+    JOIN feedback_feedbackcycle c ON c.id = k.cycle_id
+    JOIN feedback_ratergroup g ON g.id = k.group_id
+    LEFT JOIN feedback_cyclegroupminimum m
+        ON m.cycle_id = k.cycle_id AND m.group_id = k.group_id
+    WHERE c.state IN ('closed', 'released') AND NOT g.is_self
+      AND k.n >= COALESCE(m.minimum, g.default_minimum)
+)
+SELECT r.id, v.questionnaire_id, r.ratings
+FROM visible v
+JOIN feedback_response r
+    ON r.cycle_id = v.cycle_id AND r.group_id = v.group_id AND r.state = 'submitted'
 """
 
 # On PostgreSQL the packed ratings come back joined end to end, one value per questionnaire,

@@ -220,7 +220,9 @@ def freeze_report(cycle: FeedbackCycle, *, by: Actor | None = None) -> Report:
             f"This cycle is {cycle.get_state_display().lower()}, so it has no report."
         )
     data = build_report_data(cycle, rng=random.SystemRandom())
-    report = Report.objects.create(cycle=cycle, data=data, rule_version=anonymity.RULE_VERSION)
+    report = Report.objects.create(
+        cycle=cycle, data=data, rule_version=anonymity.RULE_VERSION, **Report.norm_fields(data)
+    )
     audit.record(
         "feedback.report.frozen",
         by=by or System("freeze_report"),

@@ -261,7 +261,16 @@ COMMENT_COLUMNS = [
     "redacted_by_id",
     "redaction_reason",
 ]
-REPORT_COLUMNS = ["id", "cycle_id", "data", "rule_version", "created_at"]
+REPORT_COLUMNS = [
+    "id",
+    "cycle_id",
+    "data",
+    "rule_version",
+    "staff_group",
+    "career_stage",
+    "norm_inputs",
+    "created_at",
+]
 DEBRIEF_COLUMNS = ["id", "cycle_id", "facilitator_id", "held_on", "notes", "recorded_at"]
 
 State = FeedbackCycle.State
@@ -1224,7 +1233,17 @@ class Loader:
                     compare_norms=questionnaire.pk in with_norms,
                     rng=report_rng(self.ctx.seed, c.id),
                 )
-                yield (first_report + n, c.id, data, anonymity.RULE_VERSION, c.closed)
+                norm = Report.norm_fields(data)
+                yield (
+                    first_report + n,
+                    c.id,
+                    data,
+                    anonymity.RULE_VERSION,
+                    norm["staff_group"],
+                    norm["career_stage"],
+                    norm["norm_inputs"],
+                    c.closed,
+                )
 
         self.write(Report, REPORT_COLUMNS, report_rows(), label="360 reports", total=len(closed))
         released = [c for c in closed if c.released is not None]

@@ -10,7 +10,9 @@ import types
 
 import numpy as np
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from healthlead.accounts.models import Role
@@ -173,11 +175,20 @@ def test_ratings_of_reads_answers_in_item_order_with_gaps_as_not_observed():
     assert norms.ratings_of(response) == b"\x04\x00\x02\x00"
 
 
+def _execute(sql: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def _editor() -> types.SimpleNamespace:
+    """What RunPython hands a migration function, as far as the backfills use it: the
+    connection, and execute() for plain SQL (a schema editor cannot open inside a test's
+    transaction on SQLite)."""
+    return types.SimpleNamespace(connection=connection, execute=_execute)
+
+
 def test_migration_fills_ratings_of_responses_submitted_before_it():
     """The backfill (SQL on PostgreSQL, Python elsewhere) gives what submission stores."""
-    from django.apps import apps
-    from django.db import connection
-
     migration = importlib.import_module("healthlead.feedback.migrations.0003_response_ratings")
     instrument = make_questionnaire(((3,), (2,)))
     cycle = open_cycle(instrument)
@@ -187,18 +198,35 @@ def test_migration_fills_ratings_of_responses_submitted_before_it():
     ]
     draft = submit(cycle, "peers", [2] * 5, instrument=instrument, state=Response.State.DRAFT)
     Response.objects.update(ratings=b"")
-    # What RunPython hands the function: the connection, and execute() for plain SQL (a
-    # schema editor cannot open inside the test's transaction on SQLite).
-    editor = types.SimpleNamespace(
-        connection=connection, execute=lambda sql: connection.cursor().execute(sql)
-    )
-    migration.backfill(apps, editor)
+    migration.backfill(apps, _editor())
     for response in submitted:
         response.refresh_from_db()
         assert bytes(response.ratings) == norms.ratings_of(response)
     assert bytes(submitted[1].ratings) == b"\x00\x05\x04\x00\x01"
     draft.refresh_from_db()
     assert bytes(draft.ratings) == b""
+
+
+def test_a_frozen_report_keeps_what_norms_read_in_its_own_columns():
+    instrument = make_questionnaire(((2,),))
+    user = UserFactory(
+        person__staff_group=StaffGroup.NURSES, person__career_stage=CareerStage.SENIOR
+    )
+    cycle = open_cycle(instrument, subject_user=user)
+    for ratings in ([4, 5], [3, 4], [5, 5], [2, 3]):
+        submit(cycle, "peers", ratings, instrument=instrument)
+    report = close(cycle).report
+    assert (report.staff_group, report.career_stage) == ("nurses", "senior")
+    assert report.norm_inputs == report.data["norm_inputs"]
+    assert report.norm_inputs["domains"] == {str(instrument.domains[0].pk): 3.875}
+
+    # Reports frozen before the columns existed are filled from their data by the migration.
+    migration = importlib.import_module("healthlead.feedback.migrations.0004_report_norm_fields")
+    type(report).objects.update(staff_group="", career_stage="", norm_inputs={})
+    migration.backfill(apps, _editor())
+    report.refresh_from_db()
+    assert (report.staff_group, report.career_stage) == ("nurses", "senior")
+    assert report.norm_inputs == report.data["norm_inputs"]
 
 
 def test_norms_and_alpha_match_a_plain_python_computation(monkeypatch):
