@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -180,15 +181,30 @@ WITH latest AS (
         SELECT 'domain', key, value FROM jsonb_each_text(l.norm_inputs -> 'domains')
     ) m
 )
-SELECT questionnaire_id, staff_group, career_stage, kind, key, array_agg(value)
+SELECT questionnaire_id, staff_group, career_stage, kind, key, array_send(array_agg(value))
 FROM means GROUP BY questionnaire_id, staff_group, career_stage, kind, key
 """
 
 
-def _percentile_rows(values: dict[tuple[int, str, str, str, int], list[float]]) -> list[NormRow]:
-    """The stored percentiles of each comparison group with enough subjects."""
+def _float_array(raw: bytes) -> np.ndarray:
+    """A one-dimensional float8[] without nulls, as `array_send` writes it: the number of
+    dimensions, a nulls flag, the element type, each dimension's size and lower bound, then
+    every element as a 4-byte length and its 8 bytes."""
+    dimensions = int.from_bytes(raw[0:4], "big")
+    elements = np.frombuffer(
+        raw, dtype=np.dtype([("len", ">i4"), ("v", ">f8")]), offset=12 + 8 * dimensions
+    )
+    return elements["v"].astype(np.float64)
+
+
+def _percentile_rows(
+    values: dict[tuple[int, str, str, str, int], list[Any]],
+) -> list[NormRow]:
+    """The stored percentiles of each comparison group with enough subjects (each group's
+    values come as lists of floats or of float arrays)."""
     out = []
-    for (questionnaire_id, sg, cs, kind, key), series in values.items():
+    for (questionnaire_id, sg, cs, kind, key), parts in values.items():
+        series = np.concatenate(parts) if parts and isinstance(parts[0], np.ndarray) else parts
         if len(series) < NORM_MINIMUM:
             continue
         pct = np.percentile(np.asarray(series, dtype=float), LEVELS)
@@ -201,13 +217,22 @@ def _percentile_rows(values: dict[tuple[int, str, str, str, int], list[float]]) 
 def compute_norms(report_ids: list[int] | None = None) -> list[NormRow]:
     """Percentiles per comparison group: from one aggregate query on PostgreSQL, else from
     one streamed query over frozen reports."""
-    values: dict[tuple[int, str, str, str, int], list[float]] = defaultdict(list)
+    values: dict[tuple[int, str, str, str, int], list[Any]] = defaultdict(list)
     if report_ids is None and connection.vendor == "postgresql":
-        with _tuned_for_aggregates(), connection.cursor() as cursor:
-            cursor.execute(NORMS_SQL)
-            for questionnaire_id, staff_group, career_stage, kind, key, series in cursor:
-                for sg, cs in ((staff_group, career_stage), (staff_group, ""), ("", "")):
-                    values[(questionnaire_id, sg, cs, kind, int(key))].extend(series)
+        with _tuned_for_aggregates():
+            connection.ensure_connection()
+            # A plain psycopg cursor with binary results, so each group's means arrive as the
+            # bytes of one array, read straight into NumPy rather than as Python floats.
+            with psycopg.Cursor(connection.connection) as cursor:
+                # The planner cannot know that a few hundred comparison groups come out of
+                # the means (it guesses one a row), so it would sort them all to group them;
+                # hashing took a third of the time. Only DISTINCT ON still sorts.
+                cursor.execute("SET LOCAL enable_sort = off")
+                cursor.execute(NORMS_SQL, binary=True)
+                for questionnaire_id, staff_group, career_stage, kind, key, raw in cursor:
+                    series = _float_array(bytes(raw))
+                    for sg, cs in ((staff_group, career_stage), (staff_group, ""), ("", "")):
+                        values[(questionnaire_id, sg, cs, kind, int(key))].append(series)
         return _percentile_rows(values)
     return _compute_norms_in_python(report_ids)
 
@@ -280,27 +305,20 @@ def ratings_of(response: Response) -> bytes:
 
 
 # The visible responses (groups other than self, at or above their minimum, in closed
-# cycles) and their packed ratings. The counts per cycle and group come from the response
-# index alone; only the responses of groups that pass are then read.
+# cycles) and their packed ratings. (A window count sorts the responses once; counting the
+# groups first and joining back measured slower.)
 VISIBLE_RATINGS_SQL = """
-WITH counts AS (
-    SELECT cycle_id, group_id, COUNT(*) AS n
+SELECT r.id, c.questionnaire_id, r.ratings
+FROM (
+    SELECT id, cycle_id, group_id, ratings,
+           COUNT(*) OVER (PARTITION BY cycle_id, group_id) AS n
     FROM feedback_response WHERE state = 'submitted'
-    GROUP BY cycle_id, group_id
-), visible AS (
-    SELECT k.cycle_id, k.group_id, c.questionnaire_id
-    FROM counts k
-    JOIN feedback_feedbackcycle c ON c.id = k.cycle_id
-    JOIN feedback_ratergroup g ON g.id = k.group_id
-    LEFT JOIN feedback_cyclegroupminimum m
-        ON m.cycle_id = k.cycle_id AND m.group_id = k.group_id
-    WHERE c.state IN ('closed', 'released') AND NOT g.is_self
-      AND k.n >= COALESCE(m.minimum, g.default_minimum)
-)
-SELECT r.id, v.questionnaire_id, r.ratings
-FROM visible v
-JOIN feedback_response r
-    ON r.cycle_id = v.cycle_id AND r.group_id = v.group_id AND r.state = 'submitted'
+) r
+JOIN feedback_feedbackcycle c ON c.id = r.cycle_id
+JOIN feedback_ratergroup g ON g.id = r.group_id
+LEFT JOIN feedback_cyclegroupminimum m ON m.cycle_id = r.cycle_id AND m.group_id = r.group_id
+WHERE c.state IN ('closed', 'released') AND NOT g.is_self
+  AND r.n >= COALESCE(m.minimum, g.default_minimum)
 """
 
 # On PostgreSQL the packed ratings come back joined end to end, one value per questionnaire,
