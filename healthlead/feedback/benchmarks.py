@@ -384,7 +384,7 @@ def feedback_norms_and_alpha(ctx: BenchContext) -> list[Measurement]:
             "alpha alone (s)": round(median_of(ctx.repeats, alpha_only), 3),
             "norms alone (s)": round(median_of(ctx.repeats, norms_only), 3),
             "note": "alpha reads the ratings each response stored, packed, when it was "
-            "submitted; norms read the frozen reports",
+            "submitted; norms read the norm columns each report filled when it froze",
         }
         return [
             Measurement(
