@@ -72,13 +72,25 @@ def _healthy(url: str) -> bool:
 
 
 class MemorySampler(threading.Thread):
-    """Peak resident memory of each gunicorn worker under `root`, sampled every 0.2 s."""
+    """Peak resident memory of each gunicorn worker under `root`, sampled every 0.2 s; and the
+    CPU the run's own processes (this script's children and the database's backends) used,
+    against the whole machine's, so a report says how much other work shared the cores."""
 
-    def __init__(self, root: int):
+    def __init__(self, root: int, database: str):
         super().__init__(daemon=True)
         self.root = root
+        self.database = database
         self.peaks: dict[int, int] = {}
+        self.own_cpu: dict[int, float] = {}  # pid -> CPU seconds since the sampler started
         self.stopping = threading.Event()
+        self._started_cpu: dict[int, float] = {}
+        self._machine_start = self._machine_busy()
+        self.machine_cpu = 0.0
+
+    @staticmethod
+    def _machine_busy() -> float:
+        times = psutil.cpu_times()
+        return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
 
     def workers(self) -> list[psutil.Process]:
         try:
@@ -88,7 +100,28 @@ class MemorySampler(threading.Thread):
         masters = {p.pid for p in everyone if "gunicorn" in " ".join(p.cmdline()[:2])}
         return [p for p in everyone if p.ppid() in masters]
 
+    def own_processes(self) -> list[psutil.Process]:
+        mine = psutil.Process().children(recursive=True)
+        for process in psutil.process_iter(["cmdline"]):
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if cmdline.startswith("postgres:") and f" {self.database} " in f"{cmdline} ":
+                mine.append(process)
+        return mine
+
+    def _sample_cpu(self) -> None:
+        for process in self.own_processes():
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used = times.user + times.system
+            start = self._started_cpu.setdefault(process.pid, used)
+            self.own_cpu[process.pid] = used - start
+        self.machine_cpu = self._machine_busy() - self._machine_start
+
     def run(self) -> None:
+        self._sample_cpu()
+        ticks = 0
         while not self.stopping.wait(0.2):
             for process in self.workers():
                 try:
@@ -96,6 +129,15 @@ class MemorySampler(threading.Thread):
                 except psutil.NoSuchProcess:
                     continue
                 self.peaks[process.pid] = max(self.peaks.get(process.pid, 0), rss)
+            ticks += 1
+            if ticks % 5 == 0:
+                self._sample_cpu()
+        self._sample_cpu()
+
+    def other_share(self) -> float:
+        """Of the machine's CPU time during the run, the share used by other work."""
+        capacity = self.machine_cpu if self.machine_cpu > 0 else 1.0
+        return max(0.0, 1.0 - sum(self.own_cpu.values()) / capacity)
 
 
 def _stats(prefix: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -150,6 +192,10 @@ def _write_report(result: dict[str, Any], out: Path) -> None:
         f"{result['spawn_rate']} users/s), 1 to 3 s between pages, at most "
         f"{result['max_requests']:,} requests.",
         f"- Machine: {result['machine']}.",
+        f"- Sharing the machine: on average {result.get('cpu_cores_used', 0):.1f} of "
+        f"{os.cpu_count()} cores were busy during the run, "
+        f"{result.get('cpu_other_work_share', 0):.0%} of that with work other than the load "
+        "test's own processes (gunicorn, the task worker, locust, the database's backends).",
         "",
         "| figure | value | target | met |",
         "|---|---|---|---|",
@@ -241,7 +287,8 @@ def main() -> int:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"The server did not start: see {var / 'server.log'}")
             time.sleep(0.5)
-        sampler = MemorySampler(server.pid)
+        sampler = MemorySampler(server.pid, urlparse(env["DATABASE_URL"]).path.lstrip("/"))
+        started = time.monotonic()
         sampler.start()
         prefix = var / "result"
         print(f"==> locust: {options.users} users for {options.seconds} s on {host}", flush=True)
@@ -275,6 +322,7 @@ def main() -> int:
         )
         sampler.stopping.set()
         sampler.join()
+        elapsed = time.monotonic() - started
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -302,6 +350,9 @@ def main() -> int:
         "failure_details": _failures(prefix),
         "peak_worker_mb": max(sampler.peaks.values(), default=0) / 2**20,
         "peak_worker_mb_each": sorted(round(v / 2**20, 1) for v in sampler.peaks.values()),
+        "cpu_cores_used": round(sampler.machine_cpu / elapsed, 2),
+        "cpu_other_work_share": round(sampler.other_share(), 3),
+        "load_average_after": round(os.getloadavg()[0], 2),
         "locust_exit_code": locust.returncode,
     }
     Path(options.output_dir).mkdir(parents=True, exist_ok=True)

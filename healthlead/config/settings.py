@@ -162,7 +162,8 @@ AUTHENTICATION_BACKENDS = [
     "healthlead.accounts.oidc.OIDCBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2id at OWASP's parameters; Django's default-parameter hashes verify and are upgraded.
+    "healthlead.accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

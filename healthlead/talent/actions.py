@@ -26,6 +26,7 @@ from healthlead.talent.models import (
     SHARING_CHOICES,
     Aspiration,
     ConsentRecord,
+    GridTally,
     PoolEntry,
     PoolEntryProgramme,
     PoolEntryScore,
@@ -126,7 +127,47 @@ def _place(
         detail={"person": person.pk, "from_box": from_box, "to_box": box},
         reason=reason,
     )
+    recount_grid(organisation_id=person.organisation_id)
     return rating
+
+
+@transaction.atomic
+def recount_grid(*, organisation_id: int) -> None:
+    """Count the organisation's 9-box grid again (GridTally): each box's active staff and the
+    first of them by name. Two queries over one organisation's staff, whatever the region."""
+    from healthlead.talent.queries import count_grid
+
+    now = timezone.now()
+    GridTally.objects.bulk_create(
+        [GridTally(organisation_id=organisation_id, box=box, counted_at=now) for box in grid.BOXES],
+        ignore_conflicts=True,
+    )
+    # Locked first, so two moves in one organisation recount one after the other and the
+    # second counts the first (each statement after the lock sees what committed before it).
+    tallies = {
+        t.box: t
+        for t in GridTally.objects.select_for_update().filter(organisation_id=organisation_id)
+    }
+    counted = count_grid(
+        TalentRating.objects.filter(
+            person__organisation_id=organisation_id, person__status=Person.Status.ACTIVE
+        )
+    )
+    for box, tally in tallies.items():
+        tally.count = counted.counts.get(box, 0)
+        tally.first_people = counted.first_people.get(box, [])
+        tally.counted_at = now
+    GridTally.objects.bulk_update(tallies.values(), ["count", "first_people", "counted_at"])
+
+
+def refresh_grid_tallies(*, by: Actor) -> int:
+    """Recount every organisation's grid (one transaction each, so no lock is held for long):
+    nightly, and after a bulk load, for changes made outside the talent actions."""
+    ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    for organisation_id in ids:
+        recount_grid(organisation_id=organisation_id)
+    audit.record("talent.grid.recounted", by=by, detail={"organisations": len(ids)})
+    return len(ids)
 
 
 @transaction.atomic

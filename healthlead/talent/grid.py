@@ -16,6 +16,7 @@ import yaml
 
 GRID_FILE = Path(__file__).resolve().parent / "data" / "talent_grid.yaml"
 LEVELS = (1, 2, 3)
+BOXES = tuple(range(1, 10))
 
 PERFORMANCE_LABELS = {
     1: "Not yet meeting expectations",

@@ -3,7 +3,8 @@
 - `TalentConversation`: aspirations, readiness and a place on the grid, reviewed at 6 and 12
   months (`TalentReview`).
 - `TalentRating`: a person's current box; every move is a `TalentRatingChange` (who moved whom
-  from which box to which, and why; calibration needs a reason).
+  from which box to which, and why; calibration needs a reason). `GridTally` keeps each
+  organisation's count per box for the organisation and region grids.
 - `TalentProfile`: opt-in to the national talent pool with recorded consent and sharing choices;
   `ConsentRecord` keeps every consent, change and withdrawal.
 - `PoolEntry` (+ `PoolEntryScore`, `PoolEntryProgramme`): the denormalised search row of someone
@@ -187,6 +188,38 @@ class TalentRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: box {self.box}"
+
+
+class GridTally(models.Model):
+    """One box of one organisation's 9-box grid: how many of its active staff are in it, and
+    the first of them by name. The organisation and region grids read these rows instead of
+    joining every rating to its staff record (a region has some 200,000 staff).
+
+    Every move on the grid recounts the person's organisation in the same transaction, so a
+    lead sees a calibration at once. Changes made elsewhere (a leaver, a move between
+    organisations, a staff import, a bulk load) reach the counts when `refresh_talent_grid`
+    runs (nightly); names are always read from the staff records, so a leaver is never listed.
+    An organisation with no rows is counted live until then.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="grid_tallies"
+    )
+    box = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    first_people = models.JSONField(
+        default=list, help_text="Staff record ids of the box's first people by name"
+    )
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "box"], name="talent_tally_org_box"),
+            models.CheckConstraint(condition=Q(box__gte=1, box__lte=9), name="talent_tally_box"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} box {self.box}: {self.count}"
 
 
 class TalentRatingChange(models.Model):

@@ -18,7 +18,7 @@ from healthlead.demo.synth.registry import SynthContext, synth_stage
 from healthlead.demo.synth.staff import GRADES, GROUPS, synthetic_people_sql
 from healthlead.people.models import Organisation, Person
 from healthlead.talent import grid
-from healthlead.talent.actions import CONSENT_TEXT_VERSION, add_months
+from healthlead.talent.actions import CONSENT_TEXT_VERSION, add_months, refresh_grid_tallies
 from healthlead.talent.models import (
     ConsentRecord,
     PoolEntry,
@@ -185,7 +185,12 @@ def clear_talent(ctx: SynthContext) -> int:
     return removed
 
 
-@synth_stage("talent", order=650, clear=clear_talent)
+def count_grids(ctx: SynthContext) -> None:
+    """The organisation and region grids' counts, as the nightly recount makes them."""
+    refresh_grid_tallies(by=ctx.by)
+
+
+@synth_stage("talent", order=650, clear=clear_talent, after=count_grids)
 def load_talent(ctx: SynthContext) -> int:
     """Talent conversations, grid places, reviews and talent pool opt-ins for senior staff."""
     staff = ctx.require_staff()

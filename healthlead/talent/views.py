@@ -360,14 +360,14 @@ def show_region_grid_view(request: HttpRequest, region: Region) -> HttpResponse:
 @permission_required(Permission.VIEW_ORGANISATION_TALENT, _load_organisation)
 def show_organisation_talent_view(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     """The organisation's talent dashboard: grid totals and key roles with no ready successor."""
-    data = queries.organisation_grid(organisation)
+    data = queries.organisation_grid(organisation, names=False)
     return render(
         request,
         "talent/show_organisation_talent.jinja",
         {
             "page_title": f"Talent and succession: {organisation.display_name}",
             "organisation": organisation,
-            "grid": presenters.grid_context({**data, "names": {}}),
+            "grid": presenters.grid_context(data),
             "plans": queries.succession_plans(organisation),
             "gaps": queries.succession_gaps(organisation),
             "breadcrumbs": _home_crumbs(),
@@ -379,14 +379,14 @@ def show_organisation_talent_view(request: HttpRequest, organisation: Organisati
 @permission_required(Permission.VIEW_REGION_TALENT, _load_region)
 def show_region_talent_view(request: HttpRequest, region: Region) -> HttpResponse:
     """The regional talent dashboard: grid totals, and organisations' succession gaps."""
-    data = queries.region_grid(region)
+    data = queries.region_grid(region, names=False)
     return render(
         request,
         "talent/show_region_talent.jinja",
         {
             "page_title": f"Talent and succession: {region.name}",
             "region": region,
-            "grid": presenters.grid_context({**data, "names": {}}),
+            "grid": presenters.grid_context(data),
             "organisations": queries.region_succession_summary(region),
             "gap_roles": queries.region_gap_roles(region),
             "breadcrumbs": _home_crumbs(),

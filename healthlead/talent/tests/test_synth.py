@@ -9,7 +9,7 @@ import pytest
 
 from healthlead.appraisal.models import Appraisal, AppraisalSignOff, AppraisalStateChange
 from healthlead.demo.synth import facts as synth_facts
-from healthlead.demo.synth.run import synthesise
+from healthlead.demo.tests.synth_support import synthesise_in_test
 from healthlead.talent import grid
 from healthlead.talent.models import (
     ConsentRecord,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def trust(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(synth_facts, "TRUST_SCALE_STAFF", 3000)
-    synthesise(scale="trust", seed=11, stdout=io.StringIO())
+    synthesise_in_test(scale="trust", seed=11, stdout=io.StringIO())
 
 
 def _snapshot() -> list[tuple[Any, ...]]:
@@ -95,5 +95,25 @@ def test_talent_rows_agree_with_each_other_and_the_pool_holds_only_those_in_it(t
 def test_the_same_seed_gives_the_same_appraisals_and_grid_again(trust):
     first = _snapshot()
     assert first
-    synthesise(scale="trust", seed=11, replace=True, stdout=io.StringIO())
+    synthesise_in_test(scale="trust", seed=11, replace=True, stdout=io.StringIO())
     assert _snapshot() == first
+
+
+def test_synth_leaves_the_organisation_grids_counted(trust):
+    """The grids read GridTally: synth counts them once its rows and indexes are in."""
+    from healthlead.people.models import Person
+    from healthlead.talent.models import GridTally
+    from healthlead.talent.queries import count_grid
+
+    tallies = GridTally.objects.exclude(count=0)
+    assert tallies.exists()
+    for organisation_id in set(tallies.values_list("organisation_id", flat=True)):
+        live = count_grid(
+            TalentRating.objects.filter(
+                person__organisation_id=organisation_id, person__status=Person.Status.ACTIVE
+            )
+        )
+        stored = dict(
+            GridTally.objects.filter(organisation_id=organisation_id).values_list("box", "count")
+        )
+        assert {box: n for box, n in stored.items() if n} == live.counts

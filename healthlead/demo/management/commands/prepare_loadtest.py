@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from healthlead.demo import loadtest
@@ -36,11 +37,15 @@ class Command(BaseCommand):
             except loadtest.LoadTestError as error:
                 raise CommandError(str(error)) from error
             self.stdout.write(f"{count:,} new card codes written to {output}.")
+            loadtest.refresh_statistics()
             return
         try:
             data = loadtest.prepare(path=Path(output), seed=seed)
         except loadtest.LoadTestError as error:
             raise CommandError(str(error)) from error
+        loadtest.refresh_statistics()
+        # As the nightly run would have done: count the grids of the bulk-loaded ratings.
+        call_command("refresh_talent_grid", stdout=self.stdout)
         self.stdout.write(
             f"Load-test accounts for {data['organisation']} in region {data['region']}: "
             f"{len(data['staff'])} per kind, {len(data['card_codes']):,} card codes. "
