@@ -58,19 +58,27 @@ class Stage:
     load: StageFunc
     clear: StageFunc | None
     description: str
+    # Runs once every stage has loaded and the bulk writer has rebuilt keys and indexes:
+    # for derived figures that are computed from the loaded rows by the product's own code.
+    after: Callable[[SynthContext], Any] | None = None
 
 
 STAGES: dict[str, Stage] = {}
 
 
 def synth_stage(
-    name: str, *, order: int, clear: StageFunc | None = None
+    name: str,
+    *,
+    order: int,
+    clear: StageFunc | None = None,
+    after: Callable[[SynthContext], Any] | None = None,
 ) -> Callable[[StageFunc], StageFunc]:
-    """Register `func(ctx) -> rows written` as a stage of `manage.py synth`."""
+    """Register `func(ctx) -> rows written` as a stage of `manage.py synth` (`after(ctx)`, if
+    given, runs once all stages have loaded and indexes are back)."""
 
     def register(func: StageFunc) -> StageFunc:
         description = (func.__doc__ or name).strip().splitlines()[0]
-        STAGES[name] = Stage(name, order, func, clear, description)
+        STAGES[name] = Stage(name, order, func, clear, description, after)
         return func
 
     return register

@@ -112,6 +112,9 @@ def synthesise(
         for stage in stages:
             ctx.rows[stage.name] = stage.load(ctx)
         writer.finish()
+        for stage in stages:
+            if stage.after is not None:
+                stage.after(ctx)
         report = SynthReport(
             scale=scale,
             seed=seed,

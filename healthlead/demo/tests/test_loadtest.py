@@ -14,7 +14,7 @@ from healthlead.accounts.models import User
 from healthlead.core.actors import System
 from healthlead.demo import loadtest
 from healthlead.demo.synth import facts
-from healthlead.demo.synth.run import synthesise
+from healthlead.demo.tests.synth_support import synthesise_in_test
 from healthlead.feedback import actions as feedback_actions
 
 
@@ -34,7 +34,7 @@ def test_prepare_refuses_a_database_without_enough_staff(db, tmp_path):
 
 
 def test_prepared_accounts_sign_in_read_reports_and_answer_cards(db, tmp_path, small_load):
-    synthesise(scale="trust", seed=3, stdout=io.StringIO(), progress=io.StringIO())
+    synthesise_in_test(scale="trust", seed=3, stdout=io.StringIO(), progress=io.StringIO())
     path = tmp_path / "users.json"
     data = loadtest.prepare(path=path)
     assert json.loads(path.read_text()) == data

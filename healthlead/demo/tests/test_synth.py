@@ -18,6 +18,7 @@ from healthlead.core.actors import System
 from healthlead.demo.synth import facts, plan, registry, staff, writer
 from healthlead.demo.synth.partners import EMAIL_DOMAIN as PARTNER_DOMAIN
 from healthlead.demo.synth.run import REFERENCE_DATE, synthesise
+from healthlead.demo.tests.synth_support import synthesise_in_test
 from healthlead.people.models import (
     CareerStage,
     EqualityAnswers,
@@ -79,7 +80,7 @@ def synthesise_and_read(seed: int) -> Snapshot:
     """Run synth at trust scale inside a transaction, read everything back, roll it all back."""
     progress = io.StringIO()
     with transaction.atomic():
-        synthesise(scale="trust", seed=seed, stdout=io.StringIO(), progress=progress)
+        synthesise_in_test(scale="trust", seed=seed, stdout=io.StringIO(), progress=progress)
         # Organisations and regions get ids from sequences, which PostgreSQL does not roll
         # back: compare them by code.
         codes = dict(Organisation.objects.values_list("id", "code"))
@@ -410,7 +411,7 @@ def test_another_app_can_add_a_stage_that_runs_after_staff(small_trust, monkeypa
     monkeypatch.setitem(
         registry.STAGES, "pretend", registry.Stage("pretend", 10_000, load, clear, "Pretend")
     )
-    report = synthesise(scale="trust", seed=1, stdout=io.StringIO())
+    report = synthesise_in_test(scale="trust", seed=1, stdout=io.StringIO())
     assert report.rows["pretend"] == 5
     assert list(report.rows)[-1] == "pretend"
     assert calls == [("clear", 0), ("load", 300)]
@@ -427,8 +428,8 @@ def test_bulk_loading_restores_every_key_index_and_constraint(small_trust, monke
 
     before = shape()
     monkeypatch.setattr(writer, "BULK_ROWS", 1)
-    synthesise(scale="trust", seed=1, stdout=io.StringIO())
-    synthesise(scale="trust", seed=1, replace=True, stdout=io.StringIO())
+    synthesise_in_test(scale="trust", seed=1, stdout=io.StringIO())
+    synthesise_in_test(scale="trust", seed=1, replace=True, stdout=io.StringIO())
     assert shape() == before
     assert Person.objects.count() == 300
     assert EqualityAnswers.objects.filter(person__staff_number__startswith="SY").count() > 150
@@ -464,7 +465,7 @@ def test_people_pages_benchmark_measures_pages_as_a_signed_in_national_lead(
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    synthesise(scale="trust", seed=1, stdout=io.StringIO())
+    synthesise_in_test(scale="trust", seed=1, stdout=io.StringIO())
     measurements = demo_benchmarks.people_pages(
         BenchContext(scale="trust", repeats=2, scratch=tmp_path)
     )

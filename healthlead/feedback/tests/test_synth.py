@@ -21,8 +21,9 @@ from healthlead.accounts.models import Role, RoleAssignment, User
 from healthlead.demo.synth import facts, writer
 from healthlead.demo.synth.progress import Progress
 from healthlead.demo.synth.registry import SynthContext
-from healthlead.demo.synth.run import REFERENCE_DATE, SynthReport, synthesise
+from healthlead.demo.synth.run import REFERENCE_DATE, SynthReport
 from healthlead.demo.synth.writer import BulkWriter
+from healthlead.demo.tests.synth_support import synthesise_in_test
 from healthlead.feedback import norms
 from healthlead.feedback import synth as feedback_synth
 from healthlead.feedback.models import (
@@ -63,7 +64,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def _run(replace: bool = False) -> SynthReport:
-    return synthesise(scale="trust", seed=SEED, replace=replace, stdout=io.StringIO())
+    return synthesise_in_test(scale="trust", seed=SEED, replace=replace, stdout=io.StringIO())
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from healthlead.demo.synth import facts as synth_facts
-from healthlead.demo.synth.run import synthesise
+from healthlead.demo.tests.synth_support import synthesise_in_test
 from healthlead.programmes.models import (
     AllocationRun,
     Application,
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def trust(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(synth_facts, "TRUST_SCALE_STAFF", 3000)
-    synthesise(scale="trust", seed=11, stdout=io.StringIO())
+    synthesise_in_test(scale="trust", seed=11, stdout=io.StringIO())
 
 
 def _snapshot() -> list[tuple[Any, ...]]:
@@ -59,5 +59,5 @@ def test_synth_makes_finished_intakes_with_applications_through_to_accepted_plac
 def test_the_same_seed_gives_the_same_applications_again(trust, monkeypatch):
     first = _snapshot()
     assert first
-    synthesise(scale="trust", seed=11, replace=True, stdout=io.StringIO())
+    synthesise_in_test(scale="trust", seed=11, replace=True, stdout=io.StringIO())
     assert _snapshot() == first
