@@ -157,7 +157,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Password sign-in; Django model permissions for staff (admin) accounts only.
+    "healthlead.accounts.backends.PasswordBackend",
     # OpenID Connect sign-in: answers only the callback, and only when OIDC_ENABLED.
     "healthlead.accounts.oidc.OIDCBackend",
 ]

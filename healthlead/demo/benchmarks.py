@@ -161,7 +161,7 @@ def _national_lead() -> tuple[Any, TOTPDevice]:
 def _signed_in_client(user: Any, device: TOTPDevice) -> Client:
     client = Client()
     with override_settings(AXES_ENABLED=False):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="healthlead.accounts.backends.PasswordBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
