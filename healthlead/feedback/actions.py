@@ -1066,23 +1066,35 @@ def save_answers(
         )
     else:
         response.save(update_fields=["updated_at"])
-    Answer.objects.filter(response=response, item_id__in=ratings).delete()
+    # Every item of the section is rated (checked above), so upserting replaces them all.
     Answer.objects.bulk_create(
-        [Answer(response=response, item_id=pk, rating=value) for pk, value in ratings.items()]
+        [Answer(response=response, item_id=pk, rating=value) for pk, value in ratings.items()],
+        update_conflicts=True,
+        unique_fields=["response", "item"],
+        update_fields=["rating"],
     )
-    ImportanceRating.objects.filter(response=response, domain=domain).delete()
-    if importance is not None:
-        ImportanceRating.objects.create(response=response, domain=domain, rating=importance)
-    Comment.objects.filter(response=response, domain=domain).delete()
+    if importance is None:
+        ImportanceRating.objects.filter(response=response, domain=domain).delete()
+    else:
+        ImportanceRating.objects.bulk_create(
+            [ImportanceRating(response=response, domain=domain, rating=importance)],
+            update_conflicts=True,
+            unique_fields=["response", "domain"],
+            update_fields=["rating"],
+        )
+    comments = {Comment.Kind.STRENGTH: strengths, Comment.Kind.SUGGESTION: suggestions}
+    emptied = [kind for kind, text in comments.items() if not text]
+    if emptied:
+        Comment.objects.filter(response=response, domain=domain, kind__in=emptied).delete()
     Comment.objects.bulk_create(
         [
             Comment(response=response, domain=domain, kind=kind, text=text)
-            for kind, text in (
-                (Comment.Kind.STRENGTH, strengths),
-                (Comment.Kind.SUGGESTION, suggestions),
-            )
+            for kind, text in comments.items()
             if text
-        ]
+        ],
+        update_conflicts=True,
+        unique_fields=["response", "domain", "kind"],
+        update_fields=["text", "redacted_at", "redacted_by", "redaction_reason"],
     )
     if invitation.state == Invitation.State.INVITED:
         invitation.state = Invitation.State.STARTED

@@ -200,8 +200,10 @@ def _section_page(request: HttpRequest, respondent: Respondent, domain_id: int) 
             "Go back to the start of your link.",
             404,
         )
-    response = queries.draft_response(invitation)
-    draft = queries.draft_answers(response, section)
+    # A sent form shows what was sent, so the saved draft is read only for an empty form.
+    draft = (
+        None if request.POST else queries.draft_answers(queries.draft_response(invitation), section)
+    )
     form = SectionForm(
         request.POST or None, section=section, audience=respondent.audience, draft=draft
     )
