@@ -130,6 +130,18 @@ TEMPLATES = [
     },
 ]
 
+# Cache: files, shared by every web and worker process on the host. Only derived figures go
+# in it (360 report charts, keyed by their content); a per-process memory cache made every
+# gunicorn worker draw each chart again (about 0.6 s a report). Rate limits and sessions do
+# not use it.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("HEALTHLEAD_CACHE_DIR", str(VAR_DIR / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
+
 # Database: one code path. SQLite (embedded default) or PostgreSQL via DATABASE_URL.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'healthlead.sqlite3'}")
