@@ -4,9 +4,9 @@ feedback_report_page_and_pdf: the report page and its PDF for one cycle with 30 
 and 60 items (server time through Django's test client, median of ctx.repeats).
 
 feedback_norms_and_alpha: norms and Cronbach's alpha over N responses x 45 items on
-PostgreSQL (N = 1,000,000 at scale "nation"), against one plain SQL aggregate over the
-same answer rows in the same run. Data is loaded with binary COPY. It needs empty
-feedback tables (a scratch database) and empties them again afterwards.
+PostgreSQL (N = 1,000,000 at scale "england"), against one plain SQL aggregate over the
+same answer rows in the same run. Data is loaded with binary COPY alongside whatever 360
+data the database holds (make bench's synth data), and removed again afterwards.
 """
 
 from __future__ import annotations
@@ -312,23 +312,43 @@ def _load(responses_wanted: int, rng: np.random.Generator) -> dict[str, Any]:
     return {"cycles": cycles, "responses": len(response_ids), "answers": answers}
 
 
-def _empty_feedback_tables() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE feedback_answer, feedback_importancerating, feedback_comment, "
-            "feedback_response, feedback_report, feedback_normtable, "
-            "feedback_instrumentstatistic, feedback_cyclegroupminimum, "
-            "feedback_cyclestatechange, feedback_invitation, feedback_debrief, "
-            "feedback_selfassessment, feedback_feedbackcycle"
-        )
+# The benchmark's own cycles: those of its subjects (staff numbers BENCH...; synthetic staff
+# are SY...), so what synth or anyone else loaded stays.
+_BENCH_CYCLES = (
+    "SELECT c.id FROM feedback_feedbackcycle c JOIN people_person p ON p.id = c.subject_id "
+    "WHERE p.staff_number LIKE 'BENCH%%'"
+)
+
+
+def _remove_loaded() -> None:
+    """Remove what _load made, and nothing else (the answers with their indexes set aside and
+    rebuilt once, as a bulk load does: deleting millions of rows one index entry at a time
+    took longer than the benchmark)."""
+    from healthlead.core.actors import System
+    from healthlead.demo.synth.writer import BulkWriter
+    from healthlead.feedback import norms
+    from healthlead.feedback.models import Answer, Questionnaire
+    from healthlead.frameworks.models import Framework
+
+    writer = BulkWriter(progress=lambda *_: None)
+    responses = f"SELECT id FROM feedback_response WHERE cycle_id IN ({_BENCH_CYCLES})"  # noqa: S608
+    with transaction.atomic():
+        writer.prepare_bulk(Answer)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM feedback_answer WHERE response_id IN ({responses})")  # noqa: S608
+        writer.finish()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in ("feedback_response", "feedback_report", "feedback_cyclegroupminimum"):
+            cursor.execute(f"DELETE FROM {table} WHERE cycle_id IN ({_BENCH_CYCLES})")  # noqa: S608
+        cursor.execute(f"DELETE FROM feedback_feedbackcycle WHERE id IN ({_BENCH_CYCLES})")  # noqa: S608
         cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench%%@nhs.example'")
         cursor.execute("DELETE FROM people_person WHERE staff_number LIKE 'BENCH%%'")
         cursor.execute("DELETE FROM people_organisation WHERE code LIKE 'BN%%'")
-    from healthlead.feedback.models import Questionnaire
-    from healthlead.frameworks.models import Framework
-
     Questionnaire.objects.filter(framework_version__framework__code__startswith="BENCH").delete()
     Framework.objects.filter(code__startswith="BENCH").delete()
+    # The stored norms and reliability figures go back to what the remaining data gives.
+    norms.refresh_norms(by=System("benchmark"))
+    norms.refresh_instrument_statistics(by=System("benchmark"))
 
 
 @benchmark(
@@ -339,10 +359,10 @@ def _empty_feedback_tables() -> None:
 def feedback_norms_and_alpha(ctx: BenchContext) -> list[Measurement]:
     from healthlead.core.actors import System
     from healthlead.feedback import norms
-    from healthlead.feedback.models import Answer, FeedbackCycle
+    from healthlead.feedback.models import Answer
 
-    if FeedbackCycle.objects.exists() or Answer.objects.exists():
-        raise RuntimeError("feedback_norms_and_alpha needs a scratch database with no 360 data.")
+    if Answer.objects.filter(response__cycle__subject__staff_number__startswith="BENCH").exists():
+        _remove_loaded()  # left by a run that was stopped
     size = RESPONSES_BY_SCALE.get(ctx.scale, RESPONSES_BY_SCALE["trust"])
     rng = np.random.default_rng(ctx.seed)
     start = time.perf_counter()
@@ -399,7 +419,7 @@ def feedback_norms_and_alpha(ctx: BenchContext) -> list[Measurement]:
             )
         ]
     finally:
-        _empty_feedback_tables()
+        _remove_loaded()
 
 
 def run(name: str, scale: str = "tiny", repeats: int = 3) -> list[Measurement]:
