@@ -6,11 +6,16 @@ Everything is made through the real actions, so the audit log and scopes are as 
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,6 +33,14 @@ from healthlead.people.models import (
     Person,
     Region,
     StaffGroup,
+)
+from tests.processes import (
+    CLUSTER_TEMPLATE,
+    PrivateCluster,
+    django_env,
+    manage,
+    postgres_installed,
+    sql,
 )
 
 SYSTEM = System("tests")
@@ -237,10 +250,58 @@ def build_world() -> World:
     return world
 
 
+@contextlib.contextmanager
+def kept_for_module(django_db_blocker: Any) -> Iterator[None]:
+    """A transaction open until the block ends, then rolled back: for a module-scoped fixture.
+
+    What a module-scoped fixture writes inside it is there for every test of the module, and
+    each test's own changes are rolled back to a savepoint after it (as in any `django_db`
+    test), so every test starts from the same data. Not for `transaction=True` tests: they
+    commit, and empty every table when they end.
+    """
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """A transaction open for the whole test module (see `kept_for_module`)."""
+    with kept_for_module(django_db_blocker):
+        yield
+
+
+@pytest.fixture(scope="module")
+def shared_world(module_transaction: None, django_db_blocker: Any) -> World:
+    """The world, built once for the test module (see `world`)."""
+    with django_db_blocker.unblock():
+        return build_world()
+
+
+def copy_for_test(shared: Any, request: pytest.FixtureRequest) -> Any:
+    """A test's own copy of objects a module-scoped fixture made inside `kept_for_module`, as
+    they were when made (whatever earlier tests did to theirs)."""
+    marker = request.node.get_closest_marker("django_db")
+    commits = {"transactional_db", "live_server", "django_db_reset_sequences"}
+    if (marker and marker.kwargs.get("transaction")) or commits & set(request.fixturenames):
+        pytest.fail("Module-shared data is for tests that roll back, not transaction=True ones")
+    return copy.deepcopy(shared)
+
+
 @pytest.fixture
-def world(db: Any) -> World:
-    """Regions, four organisations, a management tree, one user per role, three tokens."""
-    return build_world()
+def world(shared_world: World, db: Any, request: pytest.FixtureRequest) -> World:
+    """Regions, four organisations, a management tree, one user per role, three tokens.
+
+    Built once per test module; each test gets its own copy of the objects, as they were
+    when built, and its changes to the database are rolled back after it.
+    """
+    return copy_for_test(shared_world, request)
 
 
 def complete_two_factor(client: Client, user: User) -> None:
@@ -273,3 +334,59 @@ def sign_in_as(world: World, client: Client) -> Any:
 
 def token_headers(world: World, actor: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {world.tokens[actor]}"}
+
+
+# Real processes on a private PostgreSQL cluster (tests/processes.py) -------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep `--dist loadgroup` grouping: each test process runs all the tests of an
+    `xdist_group`, one group at a time, biggest first.
+
+    pytest-xdist names a grouped test `nodeid@group` for its scheduler, but on pytest 9.2 that
+    renaming no longer takes (pytest-xdist issue 1386) and groups are silently split across
+    processes; this does the renaming where it did not take.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+        )
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(item.nodeid + suffix)
+
+
+@pytest.fixture(scope="session")
+def private_cluster() -> Iterator[PrivateCluster]:
+    """One private PostgreSQL cluster for the test process, with a migrated template database
+    (copying it with CREATE DATABASE ... TEMPLATE is much faster than migrating each time).
+
+    The tests that use it are in one xdist group, so they run one after another in one process
+    and it is made once. A test may stop and start it, but must leave it running.
+    """
+    if not postgres_installed():
+        if os.environ.get("CI"):
+            pytest.fail("CI has PostgreSQL; the fault tests must not be skipped there")
+        pytest.skip("the fault tests run a private PostgreSQL cluster: install postgresql")
+    cluster = PrivateCluster()
+    cluster.init()
+    cluster.start()
+    try:
+        # A killed client's session ends at once, even while it waits for a lock.
+        sql(cluster.url("postgres"), "ALTER SYSTEM SET client_connection_check_interval = 200")
+        sql(cluster.url("postgres"), "SELECT pg_reload_conf()")
+        cluster.create_database(CLUSTER_TEMPLATE)
+        migrated = manage(
+            django_env(cluster.url(CLUSTER_TEMPLATE)), "migrate", "--noinput", timeout=600
+        )
+        assert migrated.returncode == 0, migrated.stderr
+        yield cluster
+    finally:
+        cluster.stop("immediate")
+        cluster.remove()

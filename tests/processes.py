@@ -1,7 +1,9 @@
 """Real processes for fault tests: a private PostgreSQL cluster, web servers and task workers.
 
-Each test gets its own PostgreSQL cluster on a free port (initdb into a temporary folder),
-so stopping and starting it never disturbs other tests or the shared server.
+The fault tests share one private PostgreSQL cluster on a free port (initdb into a temporary
+folder; the `private_cluster` fixture in tests/conftest.py), so stopping and starting it never
+disturbs the shared server. Each test gets its own database in it, copied from a migrated
+template database (CLUSTER_TEMPLATE).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# The migrated database in a private cluster that each test's database is copied from.
+CLUSTER_TEMPLATE = "healthlead_template"
 
 
 def free_port() -> int:
@@ -142,6 +146,15 @@ class PrivateCluster:
             capture_output=True,
             timeout=90,
         )
+
+    def running(self) -> bool:
+        status = subprocess.run(
+            _as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "status"]),
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        return status.returncode == 0
 
     def stop(self, mode: str = "fast") -> None:
         subprocess.run(

@@ -95,9 +95,10 @@ def _connection_kept_open() -> Iterator[None]:
         signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def openapi(world: World) -> Any:
-    with _connection_kept_open():
+@pytest.fixture(scope="module")
+def openapi(module_transaction: None, django_db_blocker: Any) -> Any:
+    """The API's schema, read once for the module from the running application."""
+    with django_db_blocker.unblock(), _connection_kept_open():
         return schemathesis.openapi.from_wsgi(OPENAPI_PATH, application)
 
 

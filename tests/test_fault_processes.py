@@ -12,17 +12,16 @@ writes, and waits until PostgreSQL shows the process waiting for it with writes 
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.processes import (
+    CLUSTER_TEMPLATE,
     PrivateCluster,
     audit_lock_key,
     backend_gone,
@@ -34,46 +33,21 @@ from tests.processes import (
     http_status,
     kill_group,
     manage,
-    postgres_installed,
     run_worker_command,
     running,
     sql,
     wait_for,
 )
 
-pytestmark = pytest.mark.processes
-
-TEMPLATE = "healthlead_template"
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[PrivateCluster]:
-    """One private cluster for this module, with a migrated template database to copy."""
-    if not postgres_installed():
-        if os.environ.get("CI"):
-            pytest.fail("CI has PostgreSQL; the fault tests must not be skipped there")
-        pytest.skip("the fault tests run a private PostgreSQL cluster: install postgresql")
-    cluster = PrivateCluster()
-    cluster.init()
-    cluster.start()
-    try:
-        # A killed client's session ends at once, even while it waits for a lock.
-        sql(cluster.url("postgres"), "ALTER SYSTEM SET client_connection_check_interval = 200")
-        sql(cluster.url("postgres"), "SELECT pg_reload_conf()")
-        cluster.create_database(TEMPLATE)
-        migrated = manage(django_env(cluster.url(TEMPLATE)), "migrate", "--noinput", timeout=600)
-        assert migrated.returncode == 0, migrated.stderr
-        yield cluster
-    finally:
-        cluster.stop("immediate")
-        cluster.remove()
+pytestmark = [pytest.mark.processes, pytest.mark.xdist_group("private-postgres")]
 
 
 @pytest.fixture
-def database(cluster: PrivateCluster, request: pytest.FixtureRequest) -> str:
+def database(private_cluster: PrivateCluster, request: pytest.FixtureRequest) -> str:
+    """A database of its own for the test, copied from the cluster's migrated template."""
     name = re.sub(r"\W", "_", request.node.name)[:50].lower()
-    cluster.create_database(name, template=TEMPLATE)
-    return cluster.url(name)
+    private_cluster.create_database(name, template=CLUSTER_TEMPLATE)
+    return private_cluster.url(name)
 
 
 def environment(url: str, tmp_path: Path) -> dict[str, str]:

@@ -6,6 +6,9 @@ anything added later), so a new page without a line in EXPECTATIONS fails this t
 Allowed: a 2xx answer, or a redirect to somewhere other than sign-in.
 Denied: 403 when signed in, a redirect to sign-in when anonymous; on the API, 401 without
 credentials and 403 with them.
+
+The world, every object a route needs and each person's signed-in session are made once for
+the module; every request starts from them as made, since each actor's requests roll back.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from healthlead.people import actions as people_actions
@@ -932,6 +937,17 @@ def _expected(route: str, probe: Probe, actor: str) -> str:
     return probe.anonymous if actor == "anonymous" else probe.denied
 
 
+def _sessions(world: World) -> dict[str, str]:
+    """Each person signed in (past two-factor sign-in where their role needs it), once: the
+    session key by actor. Every request starts from this session as it was just after sign-in,
+    since each actor's requests are rolled back."""
+    return {
+        actor: sign_in(Client(), world.user(actor)).cookies[settings.SESSION_COOKIE_NAME].value
+        for actor in PEOPLE_ACTORS
+        if actor != "anonymous"
+    }
+
+
 def _request(
     world: World, route: str, probe: Probe, actor: str, kwargs: dict[str, Any], body: Any
 ) -> Any:
@@ -940,7 +956,7 @@ def _request(
     if actor in TOKEN_ACTORS:
         headers = token_headers(world, actor)
     elif actor != "anonymous":
-        sign_in(client, world.user(actor))
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.extras["sessions"][actor]
     url = _url(route, kwargs)
     send = getattr(client, probe.method)
     if body is not None:
@@ -967,9 +983,28 @@ def test_the_walk_finds_pages_and_api_routes():
     assert "api/v1/openapi.json" in ROUTES
 
 
+@pytest.fixture(scope="module")
+def uploads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One temporary upload folder for the module: the shared world's files are kept there."""
+    folder = tmp_path_factory.mktemp("uploads")
+    with override_settings(MEDIA_ROOT=folder):
+        yield folder
+
+
 @pytest.fixture(autouse=True)
-def _uploads_in_a_temporary_folder(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path
+def _uploads_in_a_temporary_folder(settings, uploads):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = uploads
+
+
+@pytest.fixture(scope="module")
+def shared_world(shared_world: World, uploads: Path, django_db_blocker: Any) -> World:
+    """The world with every object a probe asks for, made once for the module (the probes find
+    them in `world.extras`); each test still starts from this world and rolls back after."""
+    with django_db_blocker.unblock():
+        for make in (_staff_import, _frameworks, _feedback, _plan, _talent, _programmes):
+            make(shared_world)
+        shared_world.extras["sessions"] = _sessions(shared_world)
+    return shared_world
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -980,7 +1015,7 @@ def test_every_role_gets_the_expected_answer(route, world):
     probes = expectation if isinstance(expectation, list) else [expectation]
     wrong = []
     for probe in probes:
-        # Objects the probe needs, made once for every actor (outside their rollbacks).
+        # Objects the probe needs (made with the shared world), the same for every actor.
         kwargs = probe.kwargs(world)
         body = probe.json(world) if probe.json is not None else None
         for actor in _actors(route):

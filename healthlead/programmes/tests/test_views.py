@@ -4,6 +4,7 @@ reads, downloads, reports and the home page."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,14 +24,30 @@ from healthlead.programmes.tests.helpers import (
     open_intake,
     score_all,
 )
-from tests.conftest import World, build_world, make_person, make_user, sign_in
+from tests.conftest import (
+    World,
+    build_world,
+    copy_for_test,
+    kept_for_module,
+    make_person,
+    make_user,
+    sign_in,
+)
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    """The world and the curriculum, made once for the module (rolled back when it ends)."""
+    with kept_for_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            built = build_world()
+            load_curriculum()
+        yield built
 
 
 @pytest.fixture
-def world(db: Any) -> World:
-    built = build_world()
-    load_curriculum()
-    return built
+def world(shared_world: World, db: Any, request: pytest.FixtureRequest) -> World:
+    return copy_for_test(shared_world, request)
 
 
 def client_for(user: Any) -> Client:
