@@ -11,9 +11,7 @@ from typing import Any
 from axes.utils import reset as reset_axes_lockouts
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -23,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from healthlead.accounts.models import ApiToken, Role, RoleAssignment, User
 from healthlead.core import audit
 from healthlead.core.actors import Actor
+from healthlead.core.emails import templated_message
 from healthlead.people.models import Organisation, Partner, Person, Region
 
 
@@ -266,18 +265,7 @@ def _send_password_reset_email(*, email: str, link: str) -> None:
         "link": link,
         "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
     }
-    subject = " ".join(
-        render_to_string("accounts/emails/reset_password_subject.txt", context).split()
-    )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("accounts/emails/reset_password.txt", context),
-        to=[email],
-    )
-    message.attach_alternative(
-        render_to_string("accounts/emails/reset_password.html", context), "text/html"
-    )
-    message.send()
+    templated_message("accounts/emails/reset_password", context, [email]).send()
 
 
 @transaction.atomic
@@ -323,18 +311,7 @@ REASON_MAX_LENGTH = 500
 
 def _send_two_factor_reset_email(*, email: str, by_name: str, sign_in_link: str) -> None:
     context = {"email": email, "by_name": by_name, "sign_in_link": sign_in_link}
-    subject = " ".join(
-        render_to_string("accounts/emails/two_factor_reset_subject.txt", context).split()
-    )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("accounts/emails/two_factor_reset.txt", context),
-        to=[email],
-    )
-    message.attach_alternative(
-        render_to_string("accounts/emails/two_factor_reset.html", context), "text/html"
-    )
-    message.send()
+    templated_message("accounts/emails/two_factor_reset", context, [email]).send()
 
 
 @transaction.atomic

@@ -11,9 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from healthlead.core.emails import templated_message
 from healthlead.core.formatting import nhs_date
 from healthlead.feedback.models import FeedbackCycle, Invitation
 from healthlead.feedback.presenters import rater_role
@@ -27,15 +27,7 @@ def absolute(path: str) -> str:
 
 def _message(template: str, context: dict[str, Any], to: list[str]) -> EmailMultiAlternatives:
     """Subject, text and HTML from feedback/emails/<template>_{subject,text,html}."""
-    base = f"feedback/emails/{template}"
-    subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-    text = render_to_string(f"{base}.txt", context)
-    html = render_to_string(f"{base}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+    return templated_message(f"feedback/emails/{template}", context, to)
 
 
 def rater_message(

@@ -12,9 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from healthlead.core.emails import templated_message
 from healthlead.core.formatting import nhs_date
 from healthlead.programmes.models import Endorsement, FundingConfirmation, Offer
 
@@ -27,16 +27,7 @@ def absolute(path: str) -> str:
 
 def _message(template: str, context: dict[str, Any], to: list[str]) -> EmailMultiAlternatives:
     """Subject, text and HTML from programmes/emails/<template>_subject.txt, .txt and .html."""
-    base = f"programmes/emails/{template}"
-    subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{base}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-    )
-    message.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
-    return message
+    return templated_message(f"programmes/emails/{template}", context, to)
 
 
 def send_after_commit(messages: Iterable[EmailMultiAlternatives]) -> None:
