@@ -42,11 +42,18 @@ def describe_violations(url: str, violations: list[dict[str, Any]]) -> str:
 
 
 def assert_styled(page: Page) -> None:
-    """The design system's CSS is applied (missing CSS gives false axe results)."""
-    background = page.evaluate(
-        "() => getComputedStyle(document.querySelector('.nhsuk-header')).backgroundColor"
-    )
-    assert background == NHS_BLUE, f"NHS.UK CSS is not applied on {page.url} ({background})"
+    """The design system's CSS is applied (missing CSS gives false axe results).
+
+    A page reached by a click can show its heading while its stylesheet is still on the
+    way, so wait for the page's load event (stylesheets included) and then let the header
+    turn NHS blue within the usual expect timeout; CSS that never arrives still fails."""
+    page.wait_for_load_state("load")
+    header = page.locator(".nhsuk-header").first
+    try:
+        expect(header).to_have_css("background-color", NHS_BLUE)
+    except AssertionError:
+        background = header.evaluate("element => getComputedStyle(element).backgroundColor")
+        raise AssertionError(f"NHS.UK CSS is not applied on {page.url} ({background})") from None
 
 
 def save_screenshot(page: Page) -> None:
