@@ -25,7 +25,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-CACHE_SECONDS = 60 * 60 * 24
+# A frozen report's charts never change; keep them a month (the cache culls when it is full).
+CACHE_SECONDS = 60 * 60 * 24 * 30
 # NHS identity colours: blue, dark grey, then green, purple, warm yellow, pink, aqua.
 SERIES_COLOURS = {
     "self": "#005eb8",

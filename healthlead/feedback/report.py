@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -233,7 +234,16 @@ def freeze_report(cycle: FeedbackCycle, *, by: Actor | None = None) -> Report:
             "visible_groups": [g["code"] for g in data["groups"] if g["visible"]],
         },
     )
+    if settings.HEALTHLEAD_PREDRAW_CHARTS:
+        report_id = report.pk
+        transaction.on_commit(lambda: _enqueue_chart_drawing(report_id))
     return report
+
+
+def _enqueue_chart_drawing(report_id: int) -> None:
+    from healthlead.feedback.tasks import draw_report_charts
+
+    draw_report_charts.enqueue(report_id)
 
 
 def load_report_cycle(pk: int, **_: Any) -> FeedbackCycle | None:

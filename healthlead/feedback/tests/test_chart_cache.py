@@ -1,14 +1,20 @@
-"""A report chart drawn by one process is there for the others on the host."""
+"""Report charts: drawn once when the cycle closes, and there for every process on the host."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
+from typing import Any
 
-from healthlead.feedback import charts
+import pytest
+
+from healthlead.accounts.tests.factories import UserFactory
+from healthlead.feedback import charts, report_presenters, tasks
+from healthlead.feedback.tests.report_helpers import closed_cycle_with_raters, make_questionnaire
 
 
 def test_a_chart_drawn_once_is_read_from_the_shared_cache_by_another_process():
@@ -38,3 +44,33 @@ def test_a_chart_drawn_once_is_read_from_the_shared_cache_by_another_process():
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "healthlead.config.settings"},
     )
     assert other.stdout == str(svg)
+
+
+def _refuse_to_draw(*_: Any, **__: Any) -> str:
+    raise AssertionError("A chart was drawn when the report was shown")
+
+
+@pytest.mark.parametrize("predraw", [True, False])
+def test_closing_a_cycle_draws_its_report_charts_in_the_background(
+    db: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any, predraw: bool
+) -> None:
+    settings.HEALTHLEAD_PREDRAW_CHARTS = predraw
+    instrument = make_questionnaire(((2, 2), (2,)))
+    groups = [("self", 1), ("peers", 3), ("other_colleagues", 3)]
+    # Unseeded answers, so these charts are in nobody else's cache.
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle = closed_cycle_with_raters(instrument, UserFactory(), random.Random(), groups=groups)
+    monkeypatch.setattr(charts, "_draw_bars", _refuse_to_draw)
+    view = report_presenters.present_report(cycle.report, for_facilitator=True)
+    if predraw:
+        drawn = charts.report_charts(view)
+        assert "<svg" in drawn["overview"]
+        assert len(drawn["domains"]) == 2
+        assert all("<svg" in svg for svg in drawn["domains"].values())
+    else:
+        with pytest.raises(AssertionError, match="drawn when the report was shown"):
+            charts.report_charts(view)
+
+
+def test_drawing_the_charts_of_a_report_that_is_gone_does_nothing(db: Any) -> None:
+    assert tasks.draw_report_charts.call(2**31 - 1) == 0
