@@ -3,10 +3,11 @@
     .venv/bin/python loadtest/run.py [--users 50] [--seconds 60] [--web-workers 4] [--reuse]
 
 Steps: (1) unless --reuse, make the database LOADTEST_DATABASE_URL afresh, migrate, load
-`synth --scale region` and `prepare_loadtest`; (2) start `manage.py serve` (gunicorn with
-several workers, and the task worker) on a free loopback port; (3) run locust headless,
-bounded in time (--seconds) and in requests (--max-requests); (4) sample every web worker's
-memory meanwhile; (5) write docs/loadtest.md and docs/loadtest.json.
+`synth --scale region` and `prepare_loadtest`; then run the task queue dry; (2) start
+`manage.py serve` (gunicorn with several workers, and the task worker) on a free loopback
+port; (3) run locust headless, bounded in time (--seconds) and in requests (--max-requests);
+(4) sample every web worker's memory meanwhile; (5) write docs/loadtest.md and
+docs/loadtest.json.
 """
 
 from __future__ import annotations
@@ -258,6 +259,9 @@ def main() -> int:
         _manage("prepare_loadtest", "--refresh-cards", env=env)  # the last run used them up
     else:
         _fresh_database(env)
+    # Finish the background work the data left queued (the 360 reports' charts, drawn when
+    # their cycles closed; emails), as it would be long done before anyone read a report.
+    _manage("run_worker", "--batch", "--no-startup-delay", "--verbosity", "0", env=env)
     _manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
     var = REPO / "var" / "loadtest"
     var.mkdir(parents=True, exist_ok=True)
