@@ -107,13 +107,22 @@ class SignedInUser(HttpUser):
             raise AssertionError(f"Sign-in failed for {email}: ended on {response.url}")
 
 
+STATEMENTS = [
+    "I lead the ward's handover huddle and have cut missed observations by a third this year.",
+    "I coach two new band 5 nurses and want to learn how to lead a team through change.",
+    "Patients told us discharge letters were confusing; I rewrote them with our patient panel.",
+]
+
+
 class StaffMember(SignedInUser):
-    """Looks at their home page and checks whether they can apply to programmes."""
+    """Looks at their home page, checks whether they can apply to programmes, and works on their
+    draft application to the region's open Mary Seacole intake."""
 
     weight = 4
 
     def on_start(self) -> None:
-        self.sign_in(next_of("staff", USERS["staff"]))
+        self.email = next_of("staff", USERS["staff"])
+        self.sign_in(self.email)
 
     @task(3)
     def home(self) -> None:
@@ -127,6 +136,20 @@ class StaffMember(SignedInUser):
     def check_eligibility(self) -> None:
         code = random.choice(USERS["programme_codes"])  # noqa: S311
         self.client.get(f"/programmes/{code}/check/", name="programme eligibility check")
+
+    @task(1)
+    def work_on_application(self) -> None:
+        application = USERS["applications"][self.email]
+        self.client.get(application["application"], name="programme application")
+        page = self.client.get(application["statement"], name="programme application: statement")
+        self.client.post(
+            application["statement"],
+            {
+                "text": random.choice(STATEMENTS),  # noqa: S311
+                "csrfmiddlewaretoken": csrf_token(page.text),
+            },
+            name="programme application: save statement",
+        )
 
 
 class LineManager(SignedInUser):

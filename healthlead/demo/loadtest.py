@@ -43,6 +43,8 @@ ACCOUNTS_PER_KIND = 12
 CARD_CODES = 2_000
 MIN_STAFF = 1_000  # in the busiest trust
 REPORTS = 4
+APPLICATION_PROGRAMME = "mary-seacole"  # first-line leaders: the tier most staff apply to
+PREREQUISITE_PROGRAMME = "Edward Jenner"  # the tier below, which Mary Seacole's entry requires
 
 
 class LoadTestError(Exception):
@@ -126,7 +128,12 @@ def prepare(*, path: Path, seed: int = 2012) -> dict[str, Any]:
     rng = random.Random(seed)  # noqa: S311 (synthetic load-test data, not secrets)
     region, trust = _region_and_trust()
     password = secrets.token_urlsafe(18)
-    free = list(_free_people(trust).order_by("pk")[: ACCOUNTS_PER_KIND * 3])
+    # People with a line manager: the staff accounts apply to a programme, which needs one.
+    free = list(
+        _free_people(trust)
+        .filter(line_manager__isnull=False)
+        .order_by("pk")[: ACCOUNTS_PER_KIND * 3]
+    )
     managers = list(
         _free_people(trust)
         .annotate(report_count=Count("reports"))
@@ -197,6 +204,7 @@ def prepare(*, path: Path, seed: int = 2012) -> dict[str, Any]:
         "card_codes": codes,
         "card_subject": subjects[-1].email,
         "programme_codes": _programme_codes(),
+        "applications": _applications(staff, region),
         "deadline": (timezone.localdate() + dt.timedelta(days=14)).isoformat(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +226,58 @@ def refresh_card_codes(*, path: Path) -> int:
     data["card_codes"] = _cards_for(cycle, CARD_CODES)
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return len(data["card_codes"])
+
+
+def _applications(staff: list[User], region: Region) -> dict[str, dict[str, str]]:
+    """An open Mary Seacole intake for the region, and a draft application to it for each staff
+    account: the page of the application and of its first statement, by email. Entry is gated on
+    the tier below, so each account is first recorded as having completed Edward Jenner (and
+    on a line manager's endorsement, so staff accounts are people with a line manager)."""
+    from healthlead.appraisal.actions import record_completion_evidence
+    from healthlead.programmes import actions as programme_actions
+    from healthlead.programmes import application_actions
+    from healthlead.programmes.actions import ProgrammeError
+    from healthlead.programmes.models import ProgrammeVersion
+
+    version = ProgrammeVersion.objects.filter(
+        programme__code=APPLICATION_PROGRAMME, state=ProgrammeVersion.State.PUBLISHED
+    ).first()
+    criterion = version.criteria.order_by("pk").first() if version is not None else None
+    if version is None or criterion is None:
+        raise LoadTestError(f"No published {APPLICATION_PROGRAMME} programme: run synth first.")
+    today = timezone.localdate()
+    intake = programme_actions.create_intake(
+        version=version,
+        name=f"Load test intake {today:%Y-%m-%d}",
+        region=region,
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=30),
+        places=ACCOUNTS_PER_KIND,
+        budget=ACCOUNTS_PER_KIND * 2_000,
+        by=SYSTEM,
+    )
+    intake = programme_actions.open_intake(intake=intake, by=SYSTEM)
+    applications: dict[str, dict[str, str]] = {}
+    for user in staff:
+        if user.person is None:
+            raise LoadTestError(f"{user.email} has no staff record.")
+        record_completion_evidence(
+            person=user.person,
+            programme_name=PREREQUISITE_PROGRAMME,
+            completed_on=today - dt.timedelta(days=100),
+            by=SYSTEM,
+        )
+        try:
+            application = application_actions.start_application(
+                intake=intake, person=user.person, by=user
+            )
+        except ProgrammeError as error:
+            raise LoadTestError(f"{user.email} cannot apply: {error.message}") from error
+        applications[user.email] = {
+            "application": reverse("programmes:show_application", args=[application.pk]),
+            "statement": reverse("programmes:edit_statement", args=[application.pk, criterion.pk]),
+        }
+    return applications
 
 
 def _programme_codes() -> list[str]:

@@ -45,6 +45,16 @@ def test_prepared_accounts_sign_in_read_reports_and_answer_cards(db, tmp_path, s
     staff = User.objects.get(email=data["staff"][0])
     assert staff.check_password(data["password"])
     assert staff.person is not None
+    # Each staff account has a draft application to an open intake, and can write a statement.
+    assert set(data["applications"]) == set(data["staff"])
+    writer = Client()
+    writer.force_login(staff)
+    application = data["applications"][staff.email]
+    assert writer.get(application["application"]).status_code == 200
+    saved = writer.post(application["statement"], {"text": "I lead our ward's handover."})
+    assert saved.status_code == 302
+    assert "I lead our ward" in writer.get(application["statement"]).content.decode()
+
     subject = data["subjects"][0]
     client = Client()
     client.force_login(User.objects.get(email=subject["email"]))
