@@ -218,6 +218,11 @@ def refresh_card_codes(*, path: Path) -> int:
     """New, unused card codes for the open cycle, for running the load test again (`--reuse`):
     each run uses codes up, and a used code rightly answers 410 Gone."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    if "applications" not in data:
+        raise LoadTestError(
+            "This load-test database was prepared by an older Healthlead, without programme "
+            "applications: run `make loadtest` without --reuse to prepare it again."
+        )
     cycle = FeedbackCycle.objects.filter(
         subject__user__email=data["card_subject"], state=FeedbackCycle.State.OPEN
     ).first()

@@ -89,3 +89,9 @@ def test_prepared_accounts_sign_in_read_reports_and_answer_cards(db, tmp_path, s
 
     with pytest.raises(loadtest.LoadTestError, match="already exist"):
         loadtest.prepare(path=tmp_path / "again.json")
+
+    # An accounts file from before programme applications were prepared: say to start again.
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps({k: v for k, v in data.items() if k != "applications"}))
+    with pytest.raises(loadtest.LoadTestError, match="without --reuse"):
+        loadtest.refresh_card_codes(path=older)
