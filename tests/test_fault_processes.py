@@ -93,6 +93,7 @@ def audit_chain_intact(env: dict[str, str]) -> bool:
 
 EMAILS, IMPORTS, ROWS, REPORTS, INTAKES = 977, 10, 20, 8, 5  # 1,000 tasks
 OFFER_EMAILS = "healthlead.programmes.tasks.send_offer_emails"
+DRAW_CHARTS = "healthlead.feedback.tasks.draw_report_charts"
 
 
 def running_on(url: str, worker: str) -> list[str]:
@@ -171,14 +172,16 @@ def test_a_worker_killed_mid_task_loses_nothing_and_repeats_nothing(database, tm
     print(
         f"{queued} tasks queued and done by two workers, one killed and replaced: {elapsed:.1f} s"
     )
-    # Nothing lost: every task finished, successfully, and each allocation queued its emails.
-    assert statuses(database) == {"SUCCESSFUL": queued + INTAKES}
-    ((offer_email_tasks,),) = sql(
-        database,
-        "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s",
-        [OFFER_EMAILS],
-    )
-    assert offer_email_tasks == INTAKES
+    # Nothing lost: every task finished, successfully; each allocation queued its emails, and
+    # each 360 cycle the seeder closed queued the drawing of its report's charts.
+    assert statuses(database) == {"SUCCESSFUL": queued + INTAKES + REPORTS}
+    for path, count in [(OFFER_EMAILS, INTAKES), (DRAW_CHARTS, REPORTS)]:
+        ((tasks,),) = sql(
+            database,
+            "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s",
+            [path],
+        )
+        assert tasks == count, path
     # The task the dead worker held was queued again once and finished by another worker.
     query = "SELECT worker_ids FROM django_tasks_database_dbtaskresult WHERE id = %s"
     ((worker_ids,),) = sql(database, query, [interrupted])
