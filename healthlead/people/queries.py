@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from healthlead.accounts.scope import Scope
 from healthlead.people.models import Organisation, Person
@@ -48,6 +49,13 @@ def directory(scope: Scope, filters: DirectoryFilters) -> QuerySet[Person]:
         people = people.filter(staff_group=filters.staff_group)
     if filters.grade:
         people = people.filter(grade=filters.grade)
+    if text:
+        # Name order, but sorted after the matches are found by the prefix indexes. Ordered by
+        # the bare columns, PostgreSQL walks person_directory_order_idx from "A" until it has a
+        # page of matches, taking them for spread evenly through the alphabet: a search for
+        # "Thompson" read 182,000 rows and took 215 ms at region scale, 2.5 ms found first. The
+        # empty string appended keeps the same order and collation; the index cannot serve it.
+        return people.order_by(Concat("last_name", Value("")), "first_name", "pk")
     return people.order_by("last_name", "first_name", "pk")
 
 
