@@ -38,7 +38,11 @@ def write_csv(folder: Path, name: str, rows: list[str]) -> Path:
 
 
 def upload(page: Page, path: Path) -> None:
-    """Choose the file on the upload page, keep "check the file only", and continue."""
+    """Choose the file on the upload page, keep "check the file only", and continue.
+
+    The design system's script replaces the file input with its own button as the page loads;
+    the stylesheet hides the input first, so wait for the load before looking for the field."""
+    page.wait_for_load_state("load")
     with page.expect_file_chooser() as chooser:
         page.get_by_label("Staff file").click()
     chooser.value.set_files(path)
