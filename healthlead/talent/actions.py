@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from healthlead.appraisal.actions import actor_label
 from healthlead.appraisal.models import Appraisal
 from healthlead.core import audit
 from healthlead.core.actors import Actor
+from healthlead.core.emails import templated_message
 from healthlead.core.formatting import nhs_date
 from healthlead.people.models import Organisation, Person
 from healthlead.talent import grid
@@ -295,13 +295,7 @@ def _review_message(review: TalentReview, to: list[str]) -> EmailMultiAlternativ
         "link": settings.SITE_URL
         + reverse("talent:show_talent_conversation", args=[conversation.pk]),
     }
-    subject = " ".join(
-        render_to_string("talent/emails/review_reminder_subject.txt", context).split()
-    )
-    body = render_to_string("talent/emails/review_reminder.txt", context)
-    return EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
-    )
+    return templated_message("talent/emails/review_reminder", context, to)
 
 
 def _address(person: Person | None) -> str:

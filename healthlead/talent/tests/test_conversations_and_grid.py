@@ -174,6 +174,8 @@ def test_a_peer_cannot_start_or_see_anothers_conversation():
 
 def test_reminders_go_once_to_the_person_and_their_manager(django_capture_on_commit_callbacks):
     team = make_team()
+    team.report.last_name = "O'Connor"
+    team.report.save(update_fields=["last_name"])
     talk = conversation(team)
     six = talk.reviews.get(months=6)
 
@@ -187,6 +189,12 @@ def test_reminders_go_once_to_the_person_and_their_manager(django_capture_on_com
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == sorted([team.report_user.email, team.manager_user.email])
     assert "6-month review" in mail.outbox[0].body
+    # Text and HTML, the name as written in the subject and text and escaped in the HTML.
+    assert "Niamh O'Connor" in mail.outbox[0].subject
+    assert "Niamh O'Connor" in mail.outbox[0].body
+    ((html_body, kind),) = mail.outbox[0].alternatives
+    assert kind == "text/html"
+    assert "Niamh O&#39;Connor" in html_body
     remind(six.due_on)
     assert len(mail.outbox) == 1  # already reminded
 
