@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from healthlead.accounts.models import ApiToken, Role, RoleAssignment, User
 from healthlead.core import audit
 from healthlead.core.actors import Actor
-from healthlead.core.emails import templated_message
+from healthlead.core.emails import absolute_url, templated_message
 from healthlead.people.models import Organisation, Partner, Person, Region
 
 
@@ -256,7 +256,7 @@ def password_reset_link(user: User) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def _send_password_reset_email(*, email: str, link: str) -> None:
@@ -344,7 +344,7 @@ def reset_two_factor(*, user: User, reason: str, by: User) -> int:
     )
     email = user.email
     by_name = by.display_name
-    sign_in_link = settings.SITE_URL + reverse("accounts:sign_in")
+    sign_in_link = absolute_url(reverse("accounts:sign_in"))
     transaction.on_commit(
         lambda: _send_two_factor_reset_email(
             email=email, by_name=by_name, sign_in_link=sign_in_link

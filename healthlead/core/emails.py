@@ -9,6 +9,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
+def absolute_url(path: str) -> str:
+    """The address of a Healthlead page from its path, for emails and printed cards."""
+    return f"{settings.SITE_URL}{path}"
+
+
 def templated_message(base: str, context: dict[str, Any], to: list[str]) -> EmailMultiAlternatives:
     """The message made from `<base>_subject.txt` (one line), `<base>.txt` and `<base>.html`."""
     subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from qrcode.image.pil import PilImage
 
+from healthlead.core.emails import absolute_url
 from healthlead.core.formatting import nhs_date
-from healthlead.feedback.emails import absolute
 from healthlead.feedback.models import FeedbackCycle
 
 CARDS_PER_PAGE = 8
@@ -47,7 +47,7 @@ def printed_code(code: str) -> str:
 
 def card_url(code: str | None = None) -> str:
     path = reverse("feedback:enter_card_code")
-    return absolute(f"{path}?{urlencode({'code': code})}" if code else path)
+    return absolute_url(f"{path}?{urlencode({'code': code})}" if code else path)
 
 
 def qr_png(url: str) -> bytes:

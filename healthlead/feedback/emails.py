@@ -9,20 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from healthlead.core.emails import templated_message
+from healthlead.core.emails import absolute_url, templated_message
 from healthlead.core.formatting import nhs_date
 from healthlead.feedback.models import FeedbackCycle, Invitation
 from healthlead.feedback.presenters import rater_role
 
 logger = logging.getLogger(__name__)
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def _message(template: str, context: dict[str, Any], to: list[str]) -> EmailMultiAlternatives:
@@ -46,7 +41,7 @@ def rater_message(
         "group": invitation.group,
         "rater_role": rater_role(invitation.group),
         "deadline": nhs_date(cycle.deadline),
-        "link": absolute(reverse("feedback:respond", args=[token])),
+        "link": absolute_url(reverse("feedback:respond", args=[token])),
         "reminder": reminder,
     }
     return _message("rater_invitation", context, [invitation.email])
@@ -65,7 +60,7 @@ def report_ready_message(
         "for_facilitator": for_facilitator,
         "released": released,
         "facilitator_name": cycle.facilitator.display_name if cycle.facilitator else "",
-        "link": absolute(
+        "link": absolute_url(
             reverse("feedback:show_report" if released else "feedback:show_cycle", args=[cycle.pk])
         ),
     }

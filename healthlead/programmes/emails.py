@@ -9,20 +9,15 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.urls import reverse
 
-from healthlead.core.emails import templated_message
+from healthlead.core.emails import absolute_url, templated_message
 from healthlead.core.formatting import nhs_date
 from healthlead.programmes.models import Endorsement, FundingConfirmation, Offer
 
 logger = logging.getLogger(__name__)
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def _message(template: str, context: dict[str, Any], to: list[str]) -> EmailMultiAlternatives:
@@ -55,7 +50,7 @@ def endorsement_request(endorsement: Endorsement) -> EmailMultiAlternatives:
         "programme": intake.version.programme.name,
         "intake": intake.name,
         "closes_on": nhs_date(intake.closes_on),
-        "link": absolute(reverse("programmes:endorse_application", args=[endorsement.pk])),
+        "link": absolute_url(reverse("programmes:endorse_application", args=[endorsement.pk])),
     }
     return _message("endorsement_request", context, [endorsement.manager.work_email])
 
@@ -69,7 +64,7 @@ def funding_request(funding: FundingConfirmation, to: list[str]) -> EmailMultiAl
         "programme": intake.version.programme.name,
         "amount": f"£{funding.amount:,}",
         "closes_on": nhs_date(intake.closes_on),
-        "link": absolute(reverse("programmes:confirm_funding", args=[funding.pk])),
+        "link": absolute_url(reverse("programmes:confirm_funding", args=[funding.pk])),
     }
     return _message("funding_request", context, to)
 
@@ -81,6 +76,6 @@ def offer_made(offer: Offer) -> EmailMultiAlternatives:
         "programme": application.intake.version.programme.name,
         "intake": application.intake.name,
         "deadline": nhs_date(offer.deadline),
-        "link": absolute(reverse("programmes:show_application", args=[application.pk])),
+        "link": absolute_url(reverse("programmes:show_application", args=[application.pk])),
     }
     return _message("offer_made", context, [application.person.work_email])

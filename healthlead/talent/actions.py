@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -18,7 +17,7 @@ from healthlead.appraisal.actions import actor_label
 from healthlead.appraisal.models import Appraisal
 from healthlead.core import audit
 from healthlead.core.actors import Actor
-from healthlead.core.emails import templated_message
+from healthlead.core.emails import absolute_url, templated_message
 from healthlead.core.formatting import nhs_date
 from healthlead.people.models import Organisation, Person
 from healthlead.talent import grid
@@ -292,8 +291,7 @@ def _review_message(review: TalentReview, to: list[str]) -> EmailMultiAlternativ
         "months": review.months,
         "due_on": nhs_date(review.due_on),
         "held_on": nhs_date(conversation.held_on),
-        "link": settings.SITE_URL
-        + reverse("talent:show_talent_conversation", args=[conversation.pk]),
+        "link": absolute_url(reverse("talent:show_talent_conversation", args=[conversation.pk])),
     }
     return templated_message("talent/emails/review_reminder", context, to)
 
